@@ -1,0 +1,121 @@
+//! Conversations and their messages.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ConversationId, Error, HouseholdId, MemberId, MessageId, Result};
+
+/// One member's conversation with the assistant on one chat of one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: ConversationId,
+    /// The household.
+    pub household_id: HouseholdId,
+    /// The member who owns it.
+    pub member_id: MemberId,
+    /// The channel, e.g. `telegram` or `console`.
+    pub channel: String,
+    /// The chat on that channel, as the channel spells it.
+    pub chat_id: String,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    /// Instructions for the model.
+    System,
+    /// The member.
+    User,
+    /// The assistant.
+    Assistant,
+    /// The result of a tool call.
+    Tool,
+}
+
+impl MessageRole {
+    /// The stable lower-case name used in storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageRole::System => "system",
+            MessageRole::User => "user",
+            MessageRole::Assistant => "assistant",
+            MessageRole::Tool => "tool",
+        }
+    }
+}
+
+impl fmt::Display for MessageRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageRole {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "system" => Ok(MessageRole::System),
+            "user" => Ok(MessageRole::User),
+            "assistant" => Ok(MessageRole::Assistant),
+            "tool" => Ok(MessageRole::Tool),
+            other => Err(Error::invalid(
+                "message role",
+                format!("{other:?} is not one of system, user, assistant, tool"),
+            )),
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Its id.
+    pub id: MessageId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// Its text.
+    pub content: String,
+    /// Structured extras (tool calls, tool call ids, channel message ids).
+    pub metadata: Option<serde_json::Value>,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message to append.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NewMessage {
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// Its text.
+    pub content: String,
+    /// Structured extras.
+    pub metadata: Option<serde_json::Value>,
+}
+
+impl NewMessage {
+    /// A message without metadata.
+    pub fn new(role: MessageRole, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            metadata: None,
+        }
+    }
+
+    /// Attaches structured extras.
+    pub fn with_metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+}

@@ -1,0 +1,121 @@
+//! Typed identifiers. Every id is a UUID v7 (time-ordered), wrapped so that a member id cannot be
+//! passed where a household id is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! define_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A new, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Wraps an existing UUID (e.g. one read from elsewhere).
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// The UUID inside.
+            pub const fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::Error;
+
+            fn from_str(s: &str) -> crate::Result<Self> {
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|e| crate::Error::invalid(stringify!($name), e.to_string()))
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+    };
+}
+
+define_id!(
+    /// Identifies a household: the unit of isolation. No store query crosses households.
+    HouseholdId
+);
+define_id!(
+    /// Identifies a member of a household.
+    MemberId
+);
+define_id!(
+    /// Identifies a conversation between a member and the assistant on one channel.
+    ConversationId
+);
+define_id!(
+    /// Identifies one message in a conversation.
+    MessageId
+);
+define_id!(
+    /// Identifies a saved memory note.
+    NoteId
+);
+define_id!(
+    /// Identifies a habit.
+    HabitId
+);
+define_id!(
+    /// Identifies one logged completion of a habit.
+    HabitLogId
+);
+define_id!(
+    /// Identifies a check-in.
+    CheckInId
+);
+define_id!(
+    /// Identifies an integration (a connected calendar, seller account, …).
+    IntegrationId
+);
+define_id!(
+    /// Identifies a stored inbound event.
+    InboundEventId
+);
+define_id!(
+    /// Identifies a notification in the outbox.
+    NotificationId
+);
+define_id!(
+    /// Identifies one recorded delivery attempt.
+    DeliveryReceiptId
+);
+define_id!(
+    /// Identifies an audit log entry.
+    AuditEntryId
+);

@@ -1,0 +1,118 @@
+//! The store conformance suite: the behaviour every [`Store`](crate::Store) backend must show.
+//! Backends run it with [`store_conformance_tests!`](crate::store_conformance_tests).
+//!
+//! The checks are plain async functions so they read as ordinary tests; the macro turns each into
+//! a `#[tokio::test]` in the caller's module.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod isolation;
+mod people;
+mod personal;
+mod plumbing;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+pub use isolation::*;
+pub use people::*;
+pub use personal::*;
+pub use plumbing::*;
+
+use crate::{DynStore, Household, ManualClock, Member, NewMember, Role};
+
+/// The instant every suite clock starts at: 2026-03-01 12:00 UTC.
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+}
+
+/// A clock at [`start`].
+pub fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(start()))
+}
+
+/// Everything a check needs: the store under test and the clock it stamps rows with.
+pub struct Fixture {
+    pub store: DynStore,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Fixture {
+    /// A household with one owner.
+    pub async fn household(&self, name: &str) -> (Household, Member) {
+        let household = self.store.create_household(name).await.unwrap();
+        let owner = self
+            .store
+            .add_member(
+                household.id,
+                NewMember::new(format!("{name} owner"), Role::Owner).with_timezone("Europe/Berlin"),
+            )
+            .await
+            .unwrap();
+        (household, owner)
+    }
+
+    /// Another member of `household`.
+    pub async fn member(&self, household: &Household, name: &str, role: Role) -> Member {
+        self.store
+            .add_member(household.id, NewMember::new(name, role))
+            .await
+            .unwrap()
+    }
+}
+
+/// Expands to one `#[tokio::test]` per conformance check. Needs, in scope,
+/// `async fn make_store(clock: Arc<dyn fa_core::Clock>) -> Option<fa_core::DynStore>` returning a
+/// fresh, empty store stamping rows with `clock` (or `None` to skip, e.g. when no server is
+/// configured), and `tokio` as a dependency with the `macros` and `rt` features.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    () => {
+        $crate::store_conformance_tests!(@each
+            household_round_trip,
+            household_name_is_validated,
+            members_round_trip,
+            member_input_is_validated_and_nothing_stored,
+            member_needs_an_existing_household,
+            identities_link_find_and_unlink,
+            an_identity_belongs_to_one_member,
+            conversation_is_created_once,
+            messages_come_back_in_order,
+            messages_need_the_members_own_conversation,
+            notes_are_saved_searched_and_forgotten,
+            habits_are_created_logged_and_archived,
+            habit_input_is_validated,
+            check_ins_are_recorded_by_range,
+            integrations_have_a_lifecycle,
+            credentials_are_stored_sealed_and_replaced_only_if_unchanged,
+            credentials_cannot_be_put_on_another_members_integration,
+            vault_rotation_reseals_every_credential,
+            events_are_stored_once_per_key,
+            notifications_are_enqueued_once_and_come_due,
+            delivery_attempts_are_recorded_in_order,
+            audit_log_is_newest_first,
+            another_household_sees_nothing,
+            another_member_sees_nothing_personal,
+            removing_a_member_removes_their_data,
+            status_reports_backend_and_schema,
+            concurrent_conversation_creation_yields_one,
+        );
+    };
+    (@each $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let clock = $crate::store::conformance::clock();
+                let Some(store) = make_store(clock.clone()).await else {
+                    eprintln!("skipped {}: backend not configured", stringify!($name));
+                    return;
+                };
+                $crate::store::conformance::$name($crate::store::conformance::Fixture {
+                    store,
+                    clock,
+                })
+                .await;
+            }
+        )*
+    };
+}

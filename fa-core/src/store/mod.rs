@@ -1,0 +1,35 @@
+//! The [`Store`]: everything fa keeps, behind one dyn-first trait, with SQLite and PostgreSQL
+//! backends.
+//!
+//! The trait is split by area ([`HouseholdStore`], [`ConversationStore`], …) so each reads on its
+//! own; [`Store`] is all of them together and is what applications hold, as
+//! `Arc<dyn Store>`.
+//!
+//! **Scoping.** Every call names the household (and the member, where data is personal) it acts
+//! in, and every query filters on those ids. Rows of members carry the pair
+//! `(household_id, member_id)` under a composite foreign key, so the database itself refuses a row
+//! that ties a member to a household they are not in. There is no call that lists or reads another
+//! household's rows; the one lookup without a household, [`HouseholdStore::member_by_identity`],
+//! exists to recognise who is writing on a channel and returns only that member.
+
+mod traits;
+
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod conformance;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteLocation, SqliteOptions, SqliteStore, SqliteSync};
+pub use traits::*;
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::migrate::SCHEMA_VERSION;

@@ -1,0 +1,111 @@
+macro_rules! impl_event_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::EventStore for $store {
+            async fn record_event(
+                &self,
+                household: $crate::HouseholdId,
+                event: $crate::NewInboundEvent,
+            ) -> $crate::Result<$crate::Recorded> {
+                event.validate()?;
+                let stored = $crate::InboundEvent {
+                    id: $crate::InboundEventId::new(),
+                    household_id: household,
+                    source: event.source,
+                    idempotency_key: event.idempotency_key,
+                    kind: event.kind,
+                    payload: event.payload,
+                    received_at: self.now(),
+                    processed_at: None,
+                };
+                let inserted = sqlx::query(
+                    "INSERT INTO fa_inbound_events \
+                     (id, household_id, source, idempotency_key, kind, payload, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (household_id, source, idempotency_key) DO NOTHING",
+                )
+                .bind(stored.id.as_uuid())
+                .bind(household.as_uuid())
+                .bind(&stored.source)
+                .bind(&stored.idempotency_key)
+                .bind(&stored.kind)
+                .bind(sqlx::types::Json(&stored.payload))
+                .bind($crate::store::sql::micros(stored.received_at))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.insert_err(e, "inbound event", stored.id.to_string(), "household"))?;
+                if inserted.rows_affected() == 1 {
+                    return Ok($crate::Recorded::New(stored));
+                }
+                let existing = sqlx::query_as::<_, $crate::store::sql::EventRow>(
+                    "SELECT id, household_id, source, idempotency_key, kind, payload, received_at, processed_at \
+                     FROM fa_inbound_events \
+                     WHERE household_id = $1 AND source = $2 AND idempotency_key = $3",
+                )
+                .bind(household.as_uuid())
+                .bind(&stored.source)
+                .bind(&stored.idempotency_key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                Ok($crate::Recorded::Duplicate(existing.try_into()?))
+            }
+
+            async fn event(
+                &self,
+                household: $crate::HouseholdId,
+                id: $crate::InboundEventId,
+            ) -> $crate::Result<Option<$crate::InboundEvent>> {
+                sqlx::query_as::<_, $crate::store::sql::EventRow>(
+                    "SELECT id, household_id, source, idempotency_key, kind, payload, received_at, processed_at \
+                     FROM fa_inbound_events WHERE household_id = $1 AND id = $2",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?
+                .map(TryInto::try_into)
+                .transpose()
+            }
+
+            async fn unprocessed_events(
+                &self,
+                household: $crate::HouseholdId,
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::InboundEvent>> {
+                let rows = sqlx::query_as::<_, $crate::store::sql::EventRow>(
+                    "SELECT id, household_id, source, idempotency_key, kind, payload, received_at, processed_at \
+                     FROM fa_inbound_events WHERE household_id = $1 AND processed_at IS NULL \
+                     ORDER BY received_at, id LIMIT $2",
+                )
+                .bind(household.as_uuid())
+                .bind($crate::store::sql::limit(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                $crate::store::sql::convert(rows)
+            }
+
+            async fn mark_event_processed(
+                &self,
+                household: $crate::HouseholdId,
+                id: $crate::InboundEventId,
+            ) -> $crate::Result<bool> {
+                let updated = sqlx::query(
+                    "UPDATE fa_inbound_events SET processed_at = $3 \
+                     WHERE household_id = $1 AND id = $2 AND processed_at IS NULL",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .bind($crate::store::sql::micros(self.now()))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                Ok(updated.rows_affected() > 0)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_event_store;

@@ -1,0 +1,182 @@
+macro_rules! impl_notification_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::NotificationStore for $store {
+            async fn enqueue_notification(
+                &self,
+                scope: $crate::MemberScope,
+                notification: $crate::NewNotification,
+            ) -> $crate::Result<$crate::Notification> {
+                notification.validate()?;
+                let now = self.now();
+                let id = $crate::NotificationId::new();
+                sqlx::query(
+                    "INSERT INTO fa_notifications \
+                     (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
+                      next_attempt_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
+                     ON CONFLICT (household_id, idempotency_key) DO NOTHING",
+                )
+                .bind(id.as_uuid())
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .bind(&notification.channel)
+                .bind(&notification.idempotency_key)
+                .bind(&notification.body)
+                .bind($crate::store::sql::micros(notification.not_before.unwrap_or(now)))
+                .bind($crate::store::sql::micros(now))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.insert_err(e, "notification", notification.idempotency_key.clone(), "member"))?;
+                // New or not, the row with this key is the notification.
+                sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
+                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
+                            next_attempt_at, created_at, updated_at \
+                     FROM fa_notifications WHERE household_id = $1 AND idempotency_key = $2",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(&notification.idempotency_key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?
+                .try_into()
+            }
+
+            async fn notification(
+                &self,
+                household: $crate::HouseholdId,
+                id: $crate::NotificationId,
+            ) -> $crate::Result<Option<$crate::Notification>> {
+                sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
+                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
+                            next_attempt_at, created_at, updated_at \
+                     FROM fa_notifications WHERE household_id = $1 AND id = $2",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?
+                .map(TryInto::try_into)
+                .transpose()
+            }
+
+            async fn due_notifications(
+                &self,
+                household: $crate::HouseholdId,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::Notification>> {
+                let rows = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
+                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
+                            next_attempt_at, created_at, updated_at \
+                     FROM fa_notifications \
+                     WHERE household_id = $1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 \
+                     ORDER BY next_attempt_at, id LIMIT $3",
+                )
+                .bind(household.as_uuid())
+                .bind($crate::store::sql::micros(now))
+                .bind($crate::store::sql::limit(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                $crate::store::sql::convert(rows)
+            }
+
+            async fn record_delivery(
+                &self,
+                household: $crate::HouseholdId,
+                id: $crate::NotificationId,
+                attempt: $crate::DeliveryAttempt,
+            ) -> $crate::Result<$crate::DeliveryReceipt> {
+                attempt.validate()?;
+                let now = self.now();
+                let next_attempt_at = match attempt.status {
+                    $crate::DeliveryStatus::Retrying => attempt.retry_at,
+                    _ => None,
+                };
+                let mut tx = self.begin_write().await?;
+                let number: Option<i64> = sqlx::query_scalar(
+                    "UPDATE fa_notifications \
+                     SET attempts = attempts + 1, status = $3, next_attempt_at = $4, updated_at = $5 \
+                     WHERE household_id = $1 AND id = $2 AND status NOT IN ('sent', 'given_up') \
+                     RETURNING attempts",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .bind(attempt.status.as_str())
+                .bind(next_attempt_at.map($crate::store::sql::micros))
+                .bind($crate::store::sql::micros(now))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.err(e))?;
+                let Some(number) = number else {
+                    let status: Option<String> = sqlx::query_scalar(
+                        "SELECT status FROM fa_notifications WHERE household_id = $1 AND id = $2",
+                    )
+                    .bind(household.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                    return Err(match status {
+                        Some(status) => $crate::Error::Conflict {
+                            what: "delivery attempt",
+                            detail: format!("notification {id} is already {status}"),
+                        },
+                        None => $crate::Error::NotFound { what: "notification" },
+                    });
+                };
+                let receipt = $crate::DeliveryReceipt {
+                    id: $crate::DeliveryReceiptId::new(),
+                    notification_id: id,
+                    attempt: u32::try_from(number).map_err(|_| {
+                        $crate::Error::corrupt("notification", format!("attempt count {number}"))
+                    })?,
+                    status: attempt.status,
+                    detail: attempt.detail,
+                    retry_at: attempt.retry_at.map($crate::store::sql::truncate),
+                    recorded_at: now,
+                };
+                sqlx::query(
+                    "INSERT INTO fa_delivery_receipts \
+                     (id, household_id, notification_id, attempt, status, detail, retry_at, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(receipt.id.as_uuid())
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .bind(number)
+                .bind(receipt.status.as_str())
+                .bind(receipt.detail.as_deref())
+                .bind(receipt.retry_at.map($crate::store::sql::micros))
+                .bind($crate::store::sql::micros(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.insert_err(e, "delivery receipt", format!("attempt {number}"), "notification"))?;
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok(receipt)
+            }
+
+            async fn delivery_receipts(
+                &self,
+                household: $crate::HouseholdId,
+                id: $crate::NotificationId,
+            ) -> $crate::Result<Vec<$crate::DeliveryReceipt>> {
+                let rows = sqlx::query_as::<_, $crate::store::sql::ReceiptRow>(
+                    "SELECT id, notification_id, attempt, status, detail, retry_at, recorded_at \
+                     FROM fa_delivery_receipts WHERE household_id = $1 AND notification_id = $2 \
+                     ORDER BY attempt",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                $crate::store::sql::convert(rows)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_notification_store;

@@ -1,0 +1,328 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::vault::SealedCredential;
+use crate::*;
+
+/// Households, members, and channel identities.
+#[async_trait]
+pub trait HouseholdStore: Send + Sync {
+    /// Creates a household.
+    async fn create_household(&self, name: &str) -> Result<Household>;
+
+    /// One household.
+    async fn household(&self, id: HouseholdId) -> Result<Option<Household>>;
+
+    /// The ids of all households, for operator tasks that visit each (key rotation, migrations of
+    /// data). Reveals no household's contents.
+    async fn household_ids(&self) -> Result<Vec<HouseholdId>>;
+
+    /// Adds a member. The timezone must be an IANA name and the locale a BCP 47 tag.
+    async fn add_member(&self, household: HouseholdId, member: NewMember) -> Result<Member>;
+
+    /// One member of the household.
+    async fn member(&self, scope: MemberScope) -> Result<Option<Member>>;
+
+    /// All members of the household, oldest first.
+    async fn members(&self, household: HouseholdId) -> Result<Vec<Member>>;
+
+    /// Changes a member's name, role, timezone or locale (ids and creation time are kept).
+    async fn update_member(&self, member: &Member) -> Result<()>;
+
+    /// Removes a member and everything that is theirs (messages, notes, habits, check-ins,
+    /// integrations and credentials, notifications).
+    async fn remove_member(&self, scope: MemberScope) -> Result<bool>;
+
+    /// Links a channel identity to a member. An identity belongs to at most one member anywhere.
+    async fn link_identity(&self, scope: MemberScope, identity: &ChannelIdentity) -> Result<()>;
+
+    /// Unlinks a channel identity from a member.
+    async fn unlink_identity(&self, scope: MemberScope, identity: &ChannelIdentity)
+    -> Result<bool>;
+
+    /// A member's channel identities.
+    async fn identities(&self, scope: MemberScope) -> Result<Vec<ChannelIdentity>>;
+
+    /// The member a channel identity belongs to: how an inbound message finds its sender.
+    async fn member_by_identity(&self, identity: &ChannelIdentity) -> Result<Option<Member>>;
+}
+
+/// Conversations and their messages.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// The member's conversation on `channel` / `chat_id`, created on first use.
+    async fn conversation(
+        &self,
+        scope: MemberScope,
+        channel: &str,
+        chat_id: &str,
+    ) -> Result<Conversation>;
+
+    /// Appends a message to one of the member's conversations.
+    async fn append_message(
+        &self,
+        scope: MemberScope,
+        conversation: ConversationId,
+        message: NewMessage,
+    ) -> Result<Message>;
+
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn recent_messages(
+        &self,
+        scope: MemberScope,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
+}
+
+/// Facts a member asked the assistant to remember.
+#[async_trait]
+pub trait MemoryStore: Send + Sync {
+    /// Saves a fact.
+    async fn save_note(&self, scope: MemberScope, content: &str) -> Result<MemoryNote>;
+
+    /// The member's facts, oldest first; with `query`, only those containing it (case-insensitive).
+    async fn notes(&self, scope: MemberScope, query: Option<&str>) -> Result<Vec<MemoryNote>>;
+
+    /// Forgets a fact.
+    async fn delete_note(&self, scope: MemberScope, note: NoteId) -> Result<bool>;
+}
+
+/// Habits, their completions, and check-ins.
+#[async_trait]
+pub trait HabitStore: Send + Sync {
+    /// Creates a habit.
+    async fn create_habit(&self, scope: MemberScope, habit: NewHabit) -> Result<Habit>;
+
+    /// The member's habits, oldest first, including archived ones.
+    async fn habits(&self, scope: MemberScope) -> Result<Vec<Habit>>;
+
+    /// Archives or restores a habit.
+    async fn set_habit_archived(
+        &self,
+        scope: MemberScope,
+        habit: HabitId,
+        archived: bool,
+    ) -> Result<bool>;
+
+    /// Logs a completion of one of the member's habits.
+    async fn log_habit(
+        &self,
+        scope: MemberScope,
+        habit: HabitId,
+        done_at: DateTime<Utc>,
+        note: Option<&str>,
+    ) -> Result<HabitLog>;
+
+    /// Completions of a habit in `[from, to)`, oldest first.
+    async fn habit_logs(
+        &self,
+        scope: MemberScope,
+        habit: HabitId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<HabitLog>>;
+
+    /// Records a check-in.
+    async fn record_check_in(
+        &self,
+        scope: MemberScope,
+        mood: Mood,
+        answers: Vec<CheckInAnswer>,
+    ) -> Result<CheckIn>;
+
+    /// Check-ins in `[from, to)`, oldest first.
+    async fn check_ins(
+        &self,
+        scope: MemberScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CheckIn>>;
+}
+
+/// Integrations and their sealed credentials.
+#[async_trait]
+pub trait IntegrationStore: Send + Sync {
+    /// Creates an integration (status `active`, no credential yet).
+    async fn create_integration(
+        &self,
+        scope: MemberScope,
+        integration: NewIntegration,
+    ) -> Result<Integration>;
+
+    /// One of the member's integrations.
+    async fn integration(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+    ) -> Result<Option<Integration>>;
+
+    /// The member's integrations, oldest first.
+    async fn integrations(&self, scope: MemberScope) -> Result<Vec<Integration>>;
+
+    /// Changes an integration's status. `Revoked` also deletes its credential.
+    async fn set_integration_status(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+        status: IntegrationStatus,
+    ) -> Result<bool>;
+
+    /// Deletes an integration and its credential.
+    async fn delete_integration(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+    ) -> Result<bool>;
+
+    /// Stores (or replaces) the sealed credential of one of the member's integrations.
+    async fn put_credential(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+        sealed: &SealedCredential,
+    ) -> Result<()>;
+
+    /// The sealed credential of one of the member's integrations.
+    async fn credential(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+    ) -> Result<Option<SealedCredential>>;
+
+    /// Every sealed credential of the household (for key rotation).
+    async fn sealed_credentials(&self, household: HouseholdId) -> Result<Vec<StoredCredential>>;
+
+    /// Replaces a credential only if it still equals `expected`; returns whether it did.
+    async fn replace_credential(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+        expected: &SealedCredential,
+        replacement: &SealedCredential,
+    ) -> Result<bool>;
+}
+
+/// Inbound events, stored once per idempotency key.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores an event unless one with the same `(source, idempotency_key)` is already stored in
+    /// the household; says which happened.
+    async fn record_event(
+        &self,
+        household: HouseholdId,
+        event: NewInboundEvent,
+    ) -> Result<Recorded>;
+
+    /// One stored event.
+    async fn event(
+        &self,
+        household: HouseholdId,
+        id: InboundEventId,
+    ) -> Result<Option<InboundEvent>>;
+
+    /// Events not yet marked processed, oldest first.
+    async fn unprocessed_events(
+        &self,
+        household: HouseholdId,
+        limit: u32,
+    ) -> Result<Vec<InboundEvent>>;
+
+    /// Marks an event processed; returns whether it was unprocessed before.
+    async fn mark_event_processed(
+        &self,
+        household: HouseholdId,
+        id: InboundEventId,
+    ) -> Result<bool>;
+}
+
+/// The notification outbox and delivery receipts.
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Enqueues a notification; a second enqueue with the same idempotency key in the household
+    /// returns the first one unchanged.
+    async fn enqueue_notification(
+        &self,
+        scope: MemberScope,
+        notification: NewNotification,
+    ) -> Result<Notification>;
+
+    /// One notification of the household.
+    async fn notification(
+        &self,
+        household: HouseholdId,
+        id: NotificationId,
+    ) -> Result<Option<Notification>>;
+
+    /// Notifications whose next attempt is due at `now`, oldest due first.
+    async fn due_notifications(
+        &self,
+        household: HouseholdId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Notification>>;
+
+    /// Records the outcome of a delivery attempt and updates the notification; refuses attempts
+    /// on a notification that is already final.
+    async fn record_delivery(
+        &self,
+        household: HouseholdId,
+        id: NotificationId,
+        attempt: DeliveryAttempt,
+    ) -> Result<DeliveryReceipt>;
+
+    /// All recorded attempts of a notification, in order.
+    async fn delivery_receipts(
+        &self,
+        household: HouseholdId,
+        id: NotificationId,
+    ) -> Result<Vec<DeliveryReceipt>>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry.
+    async fn append_audit(
+        &self,
+        household: HouseholdId,
+        entry: NewAuditEntry,
+    ) -> Result<AuditEntry>;
+
+    /// The latest `limit` entries, newest first.
+    async fn audit_log(&self, household: HouseholdId, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// Which backend a store runs on and the state of its schema, for status pages and health checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreStatus {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Where the data lives: a file path, `:memory:`, or a server address (never a password).
+    pub location: String,
+    /// The highest migration applied.
+    pub schema_version: i64,
+}
+
+/// Everything fa keeps. Hold it as `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store:
+    HouseholdStore
+    + ConversationStore
+    + MemoryStore
+    + HabitStore
+    + IntegrationStore
+    + EventStore
+    + NotificationStore
+    + AuditStore
+    + std::fmt::Debug
+{
+    /// Backend, location and schema version; also a cheap liveness check (it queries the database).
+    async fn status(&self) -> Result<StoreStatus>;
+}
+
+/// A shared, type-erased store.
+pub type DynStore = Arc<dyn Store>;

@@ -1,0 +1,4 @@
+//! End-to-end: fa used the way an application and its operator use it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod key_rotation;
