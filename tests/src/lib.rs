@@ -40,3 +40,8 @@ pub mod peers {
         Ok(stores)
     }
 }
+
+/// The workspace README's examples, compiled as doc tests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;

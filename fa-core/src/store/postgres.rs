@@ -122,7 +122,7 @@ impl PostgresStore {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect)
             .await
-            .map_err(|e| Error::Unavailable { source: e })?;
+            .map_err(connect_error)?;
         let store = Self {
             pool,
             clock: options.clock,
@@ -169,6 +169,24 @@ impl SqlBackend for PostgresStore {
             }
             _ => Error::Database(e),
         }
+    }
+}
+
+/// Errors while connecting: a refused login or a missing database is the URL's fault and says so;
+/// anything else is the server being unreachable.
+fn connect_error(e: sqlx::Error) -> Error {
+    let refused = e.as_database_error().and_then(|db| {
+        let code = db.code()?;
+        let hint = match &code[..2] {
+            "28" => "the server refused the user or password in the postgres URL",
+            "3D" => "the database named in the postgres URL does not exist",
+            _ => return None,
+        };
+        Some(format!("{hint} ({})", db.message()))
+    });
+    match refused {
+        Some(reason) => Error::invalid("postgres url", reason),
+        None => Error::Unavailable { source: e },
     }
 }
 

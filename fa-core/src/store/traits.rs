@@ -68,7 +68,7 @@ pub trait ConversationStore: Send + Sync {
         message: NewMessage,
     ) -> Result<Message>;
 
-    /// The last `limit` messages of a conversation, oldest first.
+    /// The last `limit` messages of a conversation, oldest first (`limit` is capped at 10,000).
     async fn recent_messages(
         &self,
         scope: MemberScope,

@@ -85,6 +85,9 @@ pub struct RotationReport {
     pub rotated: usize,
     /// Credentials already under the current key.
     pub already_current: usize,
+    /// Credentials that changed between reading and re-sealing (someone stored a new one); they
+    /// were left as the newer write made them.
+    pub changed_meanwhile: usize,
     /// Credentials that could not be opened (unknown key, damaged); left untouched.
     pub failed: Vec<(crate::IntegrationId, Error)>,
 }
@@ -255,12 +258,15 @@ impl Vault {
                     .await?
                 {
                     report.rotated += 1;
+                } else {
+                    report.changed_meanwhile += 1;
                 }
             }
         }
         tracing::info!(
             rotated = report.rotated,
             already_current = report.already_current,
+            changed_meanwhile = report.changed_meanwhile,
             failed = report.failed.len(),
             key_id = %current,
             "vault rotation finished"

@@ -157,3 +157,14 @@ async fn an_unreachable_server_is_reported_as_unavailable() {
     let err = PostgresStore::connect("not a url").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn a_missing_database_is_reported_against_the_url() {
+    let Some(url) = server_url() else { return };
+    let (server, _) = url.rsplit_once('/').unwrap();
+    let err = PostgresStore::connect(&format!("{server}/no_such_database"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err:?}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}
