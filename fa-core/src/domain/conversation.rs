@@ -1,12 +1,9 @@
 //! Conversations and their messages.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationId, Error, HouseholdId, MemberId, MessageId, Result};
+use crate::{ConversationId, HouseholdId, MemberId, MessageId};
 
 /// One member's conversation with the assistant on one chat of one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,40 +36,12 @@ pub enum MessageRole {
     Tool,
 }
 
-impl MessageRole {
-    /// The stable lower-case name used in storage.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            MessageRole::System => "system",
-            MessageRole::User => "user",
-            MessageRole::Assistant => "assistant",
-            MessageRole::Tool => "tool",
-        }
-    }
-}
-
-impl fmt::Display for MessageRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MessageRole {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "system" => Ok(MessageRole::System),
-            "user" => Ok(MessageRole::User),
-            "assistant" => Ok(MessageRole::Assistant),
-            "tool" => Ok(MessageRole::Tool),
-            other => Err(Error::invalid(
-                "message role",
-                format!("{other:?} is not one of system, user, assistant, tool"),
-            )),
-        }
-    }
-}
+named_enum!(MessageRole, "message role", {
+    System => "system",
+    User => "user",
+    Assistant => "assistant",
+    Tool => "tool",
+});
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,5 @@
 //! Households, their members, and how a member is recognised on a channel.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -35,40 +32,12 @@ pub enum Role {
     Guest,
 }
 
-impl Role {
-    /// The stable lower-case name used in storage and configuration.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Adult => "adult",
-            Role::Child => "child",
-            Role::Guest => "guest",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "owner" => Ok(Role::Owner),
-            "adult" => Ok(Role::Adult),
-            "child" => Ok(Role::Child),
-            "guest" => Ok(Role::Guest),
-            other => Err(Error::invalid(
-                "role",
-                format!("{other:?} is not one of owner, adult, child, guest"),
-            )),
-        }
-    }
-}
+named_enum!(Role, "role", {
+    Owner => "owner",
+    Adult => "adult",
+    Child => "child",
+    Guest => "guest",
+});
 
 /// A person in a household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,10 @@
 //! Integrations (a connected calendar, a seller account, …) and their sealed credentials.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::vault::SealedCredential;
-use crate::{Error, HouseholdId, IntegrationId, MemberId, Result};
+use crate::{HouseholdId, IntegrationId, MemberId, Result};
 
 /// The state of an integration's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,40 +20,12 @@ pub enum IntegrationStatus {
     Revoked,
 }
 
-impl IntegrationStatus {
-    /// The stable name used in storage.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IntegrationStatus::Active => "active",
-            IntegrationStatus::NeedsReauth => "needs_reauth",
-            IntegrationStatus::Paused => "paused",
-            IntegrationStatus::Revoked => "revoked",
-        }
-    }
-}
-
-impl fmt::Display for IntegrationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for IntegrationStatus {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "active" => Ok(IntegrationStatus::Active),
-            "needs_reauth" => Ok(IntegrationStatus::NeedsReauth),
-            "paused" => Ok(IntegrationStatus::Paused),
-            "revoked" => Ok(IntegrationStatus::Revoked),
-            other => Err(Error::invalid(
-                "integration status",
-                format!("{other:?} is not one of active, needs_reauth, paused, revoked"),
-            )),
-        }
-    }
-}
+named_enum!(IntegrationStatus, "integration status", {
+    Active => "active",
+    NeedsReauth => "needs_reauth",
+    Paused => "paused",
+    Revoked => "revoked",
+});
 
 /// A member's connection to an outside service. Secrets are not here: they live, sealed by the
 /// [`Vault`](crate::Vault), in the credential attached to the integration.

@@ -1,5 +1,43 @@
 //! The domain every fa crate speaks: plain data, no I/O.
 
+/// Gives a fieldless enum its stable storage names: `as_str`, `Display`, and `FromStr` with an
+/// error that lists the accepted names.
+macro_rules! named_enum {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The stable lower-case name used in storage and configuration.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = crate::Error;
+
+            fn from_str(s: &str) -> crate::Result<Self> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err(crate::Error::invalid(
+                        $what,
+                        format!(
+                            "{other:?} is not one of {}",
+                            [$($name),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+
 mod audit;
 mod conversation;
 mod event;

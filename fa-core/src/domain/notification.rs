@@ -3,9 +3,6 @@
 //! A notification is written before anything is sent; each attempt to send it is recorded as a
 //! [`DeliveryReceipt`]. "Delivered" is only ever recorded after a channel said it sent the message.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,44 +24,18 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    /// The stable name used in storage.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Queued => "queued",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Retrying => "retrying",
-            DeliveryStatus::GivenUp => "given_up",
-        }
-    }
-
     /// Whether nothing more will happen to the notification.
     pub const fn is_final(self) -> bool {
         matches!(self, DeliveryStatus::Sent | DeliveryStatus::GivenUp)
     }
 }
 
-impl fmt::Display for DeliveryStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DeliveryStatus {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "queued" => Ok(DeliveryStatus::Queued),
-            "sent" => Ok(DeliveryStatus::Sent),
-            "retrying" => Ok(DeliveryStatus::Retrying),
-            "given_up" => Ok(DeliveryStatus::GivenUp),
-            other => Err(Error::invalid(
-                "delivery status",
-                format!("{other:?} is not one of queued, sent, retrying, given_up"),
-            )),
-        }
-    }
-}
+named_enum!(DeliveryStatus, "delivery status", {
+    Queued => "queued",
+    Sent => "sent",
+    Retrying => "retrying",
+    GivenUp => "given_up",
+});
 
 /// A message to deliver to a member, kept in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
