@@ -142,6 +142,13 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// Sealing a credential failed (key derivation or encryption refused its input).
+    #[error("credential cannot be sealed: {reason} (nothing was stored)")]
+    Encrypt {
+        /// Why sealing failed.
+        reason: &'static str,
+    },
+
     /// The operating system could not provide random bytes or file access.
     #[error("{context}: {source}")]
     Io {
@@ -189,7 +196,9 @@ impl Error {
             | Error::SchemaTooNew { .. }
             | Error::MigrationMismatch { .. } => ErrorKind::Incompatible,
             Error::CorruptRow { .. } => ErrorKind::Corrupt,
-            Error::UnknownKey { .. } | Error::Decrypt { .. } => ErrorKind::Crypto,
+            Error::UnknownKey { .. } | Error::Decrypt { .. } | Error::Encrypt { .. } => {
+                ErrorKind::Crypto
+            }
             Error::MasterKeyMissing | Error::MasterKeyInvalid { .. } => ErrorKind::Configuration,
             Error::Database(_) | Error::Io { .. } => ErrorKind::Internal,
         }

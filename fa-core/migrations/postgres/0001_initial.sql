@@ -127,7 +127,7 @@ CREATE TABLE fa_credentials (
     FOREIGN KEY (household_id, member_id, integration_id)
         REFERENCES fa_integrations (household_id, member_id, id) ON DELETE CASCADE
 );
-CREATE INDEX fa_credentials_household ON fa_credentials (household_id, key_id);
+CREATE INDEX fa_credentials_household ON fa_credentials (household_id);
 
 CREATE TABLE fa_inbound_events (
     id               UUID NOT NULL PRIMARY KEY,
@@ -155,22 +155,26 @@ CREATE TABLE fa_notifications (
     next_attempt_at  BIGINT,
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT NOT NULL,
-    UNIQUE (household_id, idempotency_key),
+    UNIQUE (household_id, member_id, idempotency_key),
+    UNIQUE (household_id, id),
     FOREIGN KEY (household_id, member_id) REFERENCES fa_members (household_id, id) ON DELETE CASCADE
 );
+CREATE INDEX fa_notifications_member ON fa_notifications (household_id, member_id);
 CREATE INDEX fa_notifications_due ON fa_notifications (household_id, next_attempt_at)
     WHERE next_attempt_at IS NOT NULL;
 
 CREATE TABLE fa_delivery_receipts (
     id               UUID NOT NULL PRIMARY KEY,
     household_id     UUID NOT NULL,
-    notification_id  UUID NOT NULL REFERENCES fa_notifications (id) ON DELETE CASCADE,
+    notification_id  UUID NOT NULL,
     attempt          BIGINT NOT NULL,
     status           TEXT NOT NULL CHECK (status IN ('sent', 'retrying', 'given_up')),
     detail           TEXT,
     retry_at         BIGINT,
     recorded_at      BIGINT NOT NULL,
-    UNIQUE (notification_id, attempt)
+    UNIQUE (notification_id, attempt),
+    FOREIGN KEY (household_id, notification_id)
+        REFERENCES fa_notifications (household_id, id) ON DELETE CASCADE
 );
 
 CREATE TABLE fa_audit_log (

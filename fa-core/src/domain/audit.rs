@@ -62,6 +62,10 @@ impl NewAuditEntry {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        super::household::validate_name("audit action", &self.action, 128)
+        super::validate_name("audit action", &self.action, 128)?;
+        if let Some(subject) = &self.subject {
+            super::validate_text("audit subject", subject, 512)?;
+        }
+        super::validate_json("audit detail", &self.detail, 64 * 1024)
     }
 }

@@ -87,4 +87,12 @@ impl NewMessage {
         self.metadata = Some(metadata);
         self
     }
+
+    pub(crate) fn validate(&self) -> crate::Result<()> {
+        super::validate_text("content", &self.content, 100_000)?;
+        match &self.metadata {
+            Some(metadata) => super::validate_json("metadata", metadata, 1024 * 1024),
+            None => Ok(()),
+        }
+    }
 }

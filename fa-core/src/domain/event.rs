@@ -58,9 +58,10 @@ impl NewInboundEvent {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        super::household::validate_name("event source", &self.source, 64)?;
-        super::household::validate_name("idempotency_key", &self.idempotency_key, 512)?;
-        super::household::validate_name("event kind", &self.kind, 128)
+        super::validate_name("event source", &self.source, 64)?;
+        super::validate_name("idempotency_key", &self.idempotency_key, 512)?;
+        super::validate_name("event kind", &self.kind, 128)?;
+        super::validate_json("event payload", &self.payload, 1024 * 1024)
     }
 }
 

@@ -50,7 +50,7 @@ impl NewHabit {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        super::household::validate_name("habit name", &self.name, 200)?;
+        super::validate_name("habit name", &self.name, 200)?;
         match self.target_per_week {
             Some(t) if !(1..=100).contains(&t) => Err(Error::invalid(
                 "target_per_week",
@@ -119,6 +119,13 @@ pub struct CheckInAnswer {
     pub question: String,
     /// The member's answer.
     pub answer: String,
+}
+
+impl CheckInAnswer {
+    pub(crate) fn validate(&self) -> Result<()> {
+        super::validate_name("question", &self.question, 2_000)?;
+        super::validate_text("answer", &self.answer, 2_000)
+    }
 }
 
 /// A member's check-in: mood and answers at one moment.

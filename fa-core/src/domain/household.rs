@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::validate_name;
 use crate::{Error, HouseholdId, MemberId, Result};
 
 /// A household: the unit of privacy. Members, their data and their integrations belong to exactly
@@ -129,20 +130,6 @@ pub fn validate_locale(tag: &str) -> Result<()> {
             format!("{tag:?} is not a BCP 47 language tag such as \"en\" or \"de-AT\""),
         ))
     }
-}
-
-pub(crate) fn validate_name(field: &'static str, value: &str, max_chars: usize) -> Result<()> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(Error::invalid(field, "must not be blank"));
-    }
-    if value.chars().count() > max_chars {
-        return Err(Error::invalid(
-            field,
-            format!("is longer than {max_chars} characters"),
-        ));
-    }
-    Ok(())
 }
 
 /// Addresses one member of one household. Member-level store calls take a scope and filter on both

@@ -80,8 +80,9 @@ impl NewIntegration {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        super::household::validate_name("integration kind", &self.kind, 64)?;
-        super::household::validate_name("integration label", &self.label, 200)
+        super::validate_name("integration kind", &self.kind, 64)?;
+        super::validate_name("integration label", &self.label, 200)?;
+        super::validate_json("integration settings", &self.settings, 64 * 1024)
     }
 }
 

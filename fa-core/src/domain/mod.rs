@@ -46,12 +46,12 @@ mod household;
 mod integration;
 mod memory;
 mod notification;
+mod validate;
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use conversation::{Conversation, Message, MessageRole, NewMessage};
 pub use event::{InboundEvent, NewInboundEvent, Recorded};
 pub use habit::{CheckIn, CheckInAnswer, Habit, HabitLog, Mood, NewHabit};
-pub(crate) use household::validate_name;
 pub use household::{
     ChannelIdentity, Household, Member, MemberScope, NewMember, Role, parse_timezone,
     validate_locale,
@@ -61,3 +61,4 @@ pub use memory::MemoryNote;
 pub use notification::{
     DeliveryAttempt, DeliveryReceipt, DeliveryStatus, NewNotification, Notification,
 };
+pub(crate) use validate::{validate_json, validate_name, validate_text};

@@ -48,7 +48,7 @@ pub struct Notification {
     pub member_id: MemberId,
     /// The channel to use, e.g. `telegram`.
     pub channel: String,
-    /// Unique per household: a second enqueue with the same key is the same notification. Channels
+    /// Unique per member: a second enqueue with the same key is the same notification. Channels
     /// receive it too, so they can drop a duplicate send after a crash.
     pub idempotency_key: String,
     /// The text to send.
@@ -71,7 +71,7 @@ pub struct Notification {
 pub struct NewNotification {
     /// The channel to use.
     pub channel: String,
-    /// Unique per household.
+    /// Unique per member.
     pub idempotency_key: String,
     /// The text to send.
     pub body: String,
@@ -101,12 +101,12 @@ impl NewNotification {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        super::household::validate_name("channel", &self.channel, 64)?;
-        super::household::validate_name("idempotency_key", &self.idempotency_key, 512)?;
+        super::validate_name("channel", &self.channel, 64)?;
+        super::validate_name("idempotency_key", &self.idempotency_key, 512)?;
         if self.body.is_empty() {
             return Err(Error::invalid("body", "must not be empty"));
         }
-        Ok(())
+        super::validate_text("body", &self.body, 10_000)
     }
 }
 
@@ -152,6 +152,9 @@ impl DeliveryAttempt {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        if let Some(detail) = &self.detail {
+            super::validate_text("detail", detail, 2_000)?;
+        }
         match (self.status, self.retry_at) {
             (DeliveryStatus::Queued, _) => Err(Error::invalid(
                 "delivery status",

@@ -73,11 +73,20 @@ impl PostgresOptions {
 }
 
 /// The PostgreSQL [`Store`](crate::Store). Several processes may share one database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     clock: Arc<dyn Clock>,
     location: String,
+}
+
+/// Shows where the store points, never the URL's credentials.
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PostgresStore {
@@ -129,16 +138,28 @@ impl PostgresStore {
             location,
         };
         if let Some(schema) = &options.schema {
-            // The name was checked above to be a plain identifier.
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
-            )))
-            .execute(&store.pool)
-            .await
-            .map_err(|e| store.err(e))?;
+            store.create_schema(schema).await?;
         }
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Creates `schema` under the migration lock: concurrent `CREATE SCHEMA IF NOT EXISTS` can
+    /// otherwise fail with a duplicate-key error.
+    async fn create_schema(&self, schema: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.err(e))?;
+        // The name was checked in `connect_with` to be a plain lower-case identifier.
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.err(e))?;
+        tx.commit().await.map_err(|e| self.err(e))
     }
 
     /// Closes every connection.

@@ -120,13 +120,21 @@ impl SqliteOptions {
 /// println!("{} joined {}", me.display_name, home.name);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     location: String,
     path: Option<PathBuf>,
     busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {

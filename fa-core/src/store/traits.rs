@@ -241,7 +241,7 @@ pub trait EventStore: Send + Sync {
 /// The notification outbox and delivery receipts.
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
-    /// Enqueues a notification; a second enqueue with the same idempotency key in the household
+    /// Enqueues a notification; a second enqueue with the same idempotency key for the same member
     /// returns the first one unchanged.
     async fn enqueue_notification(
         &self,

@@ -16,7 +16,7 @@ mod key;
 mod secret;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::{Aes256Gcm, Nonce};
 
 pub use key::{KeyId, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKey, PREVIOUS_KEYS_ENV};
 pub use secret::Secret;
@@ -35,8 +35,9 @@ const AAD_LABEL: &[u8] = b"fa/credential/v1";
 pub struct SealedCredential(Vec<u8>);
 
 impl SealedCredential {
-    /// Re-wraps bytes read back from storage, checking the header.
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
+    /// Re-wraps bytes read back from storage, checking the header. Crate-private so that nothing
+    /// outside the vault can present arbitrary bytes as a sealed credential.
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
         if bytes.len() < HEADER_LEN + TAG_LEN {
             return Err(Error::Decrypt {
                 reason: "the sealed blob is truncated",
@@ -155,7 +156,7 @@ impl Vault {
         header.extend_from_slice(key_id.as_bytes());
         header.extend_from_slice(&nonce);
         let aad = associated_data(&header[..9], scope, integration);
-        let cipher = cipher_for(&self.current, scope);
+        let cipher = cipher_for(&self.current, scope)?;
         let ciphertext = cipher
             .encrypt(
                 &Nonce::from(nonce),
@@ -164,8 +165,8 @@ impl Vault {
                     aad: &aad,
                 },
             )
-            .map_err(|_| Error::Decrypt {
-                reason: "encryption failed",
+            .map_err(|_| Error::Encrypt {
+                reason: "AES-GCM refused the input",
             })?;
         header.extend_from_slice(&ciphertext);
         Ok(SealedCredential(header))
@@ -188,7 +189,7 @@ impl Vault {
         nonce.copy_from_slice(&bytes[9..HEADER_LEN]);
         let aad = associated_data(&bytes[..9], scope, integration);
         let plaintext = zeroize::Zeroizing::new(
-            cipher_for(master, scope)
+            cipher_for(master, scope)?
                 .decrypt(
                     &Nonce::from(nonce),
                     Payload {
@@ -281,9 +282,13 @@ impl Vault {
     }
 }
 
-fn cipher_for(master: &MasterKey, scope: MemberScope) -> Aes256Gcm {
-    let key = master.member_key(scope.member);
-    Aes256Gcm::new(&Key::<Aes256Gcm>::from(*key))
+fn cipher_for(master: &MasterKey, scope: MemberScope) -> Result<Aes256Gcm> {
+    let key = master.member_key(scope.member)?;
+    // From the slice, so no unwiped copy of the key is made; the cipher wipes its round keys on
+    // drop (aes-gcm's `zeroize` feature).
+    Aes256Gcm::new_from_slice(key.as_ref()).map_err(|_| Error::Encrypt {
+        reason: "the derived key has the wrong length",
+    })
 }
 
 fn associated_data(header: &[u8], scope: MemberScope, integration: IntegrationId) -> Vec<u8> {
@@ -343,7 +348,7 @@ mod tests {
         let bytes = sealed_for_b.as_bytes();
         let aad = associated_data(&bytes[..9], b, integration);
         let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(&bytes[9..HEADER_LEN]).unwrap());
-        let with_a_key = cipher_for(&master, a).decrypt(
+        let with_a_key = cipher_for(&master, a).unwrap().decrypt(
             &nonce,
             Payload {
                 msg: &bytes[HEADER_LEN..],
@@ -351,7 +356,7 @@ mod tests {
             },
         );
         assert!(with_a_key.is_err());
-        let with_b_key = cipher_for(&master, b).decrypt(
+        let with_b_key = cipher_for(&master, b).unwrap().decrypt(
             &nonce,
             Payload {
                 msg: &bytes[HEADER_LEN..],

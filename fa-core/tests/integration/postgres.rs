@@ -125,22 +125,63 @@ async fn credential_plaintext_never_reaches_the_table() {
         .store_credential(&store, owner.scope(), cal.id, &Secret::new(plaintext))
         .await
         .unwrap();
+    // Written in plain text on purpose, to show the scan below finds plain text where it is.
+    let canary = "CanaryLabelInPlainText";
+    store
+        .create_integration(owner.scope(), NewIntegration::new("caldav", canary))
+        .await
+        .unwrap();
+    // Every row of every fa table as text, with bytea decoded byte for byte ('escape' keeps
+    // printable ASCII as is), so a plaintext token anywhere would show.
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    let dump: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT row_to_json(c)::text FROM {schema}.fa_credentials c"
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1",
+    )
+    .bind(&schema)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(tables.len() > 10, "{tables:?}");
+    let mut dump = String::new();
+    for table in tables {
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT row_to_json(t)::text FROM {schema}.{table} t"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        dump.extend(rows);
+    }
+    let sealed: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT encode(sealed, 'escape') FROM {schema}.fa_credentials"
     )))
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    assert_eq!(dump.len(), 1);
-    let sealed: Vec<u8> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT sealed FROM {schema}.fa_credentials"
-    )))
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
-    assert!(!dump[0].contains("PlaintextGoogle"), "{}", dump[0]);
-    assert!(!sealed.windows(15).any(|w| w == b"PlaintextGoogle"));
+    assert_eq!(sealed.len(), 1);
+    dump.extend(sealed);
+    assert!(dump.contains(canary), "the scan found no plain text at all");
+    assert!(!dump.contains("PlaintextGoogle"), "plaintext found: {dump}");
+}
+
+#[tokio::test]
+async fn the_url_password_never_shows() {
+    let Some(url) = server_url() else { return };
+    // The test server trusts loopback, so any password connects; it must not leak anywhere.
+    let with_password = url.replacen("postgres://postgres@", "postgres://postgres:hunter2-pw@", 1);
+    assert_ne!(
+        with_password, url,
+        "test URL has an unexpected shape: {url}"
+    );
+    let store =
+        PostgresStore::connect_with(PostgresOptions::new(with_password).schema(fresh_schema()))
+            .await
+            .unwrap();
+    let status = store.status().await.unwrap();
+    assert!(status.location.contains("127.0.0.1"), "{status:?}");
+    for shown in [format!("{status:?}"), format!("{store:?}")] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
 }
 
 #[tokio::test]

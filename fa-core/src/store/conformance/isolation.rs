@@ -287,6 +287,105 @@ pub async fn another_household_sees_nothing(f: Fixture) {
     assert_eq!(store.audit_log(home.id, 10).await.unwrap().len(), 1);
 }
 
+pub async fn forged_scopes_cannot_write(f: Fixture) {
+    let (_, owner) = f.household("Home").await;
+    let (away, _) = f.household("Away").await;
+    let mine = leave_footprint(&f, &owner).await;
+    let forged = MemberScope::new(away.id, owner.id);
+    let store = &f.store;
+    let not_found = |r: Result<()>| assert_eq!(r.unwrap_err().kind(), ErrorKind::NotFound);
+    not_found(
+        store
+            .append_message(
+                forged,
+                mine.conversation,
+                NewMessage::new(MessageRole::User, "x"),
+            )
+            .await
+            .map(drop),
+    );
+    not_found(
+        store
+            .log_habit(forged, mine.habit, super::start(), None)
+            .await
+            .map(drop),
+    );
+    let sealed = Vault::new(MasterKey::from_bytes([4; 32]))
+        .seal(forged, mine.integration, &Secret::new("x"))
+        .unwrap();
+    not_found(
+        store
+            .put_credential(forged, mine.integration, &sealed)
+            .await,
+    );
+    not_found(store.save_note(forged, "x").await.map(drop));
+    not_found(store.conversation(forged, "telegram", "2").await.map(drop));
+    not_found(
+        store
+            .enqueue_notification(forged, NewNotification::new("telegram", "k", "x"))
+            .await
+            .map(drop),
+    );
+    // Nothing landed in the owner's data.
+    let s = owner.scope();
+    assert_eq!(
+        store
+            .recent_messages(s, mine.conversation, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.notes(s, None).await.unwrap().len(), 1);
+    let (from, to) = (
+        super::start() - Duration::days(1),
+        super::start() + Duration::days(1),
+    );
+    assert_eq!(
+        store
+            .habit_logs(s, mine.habit, from, to)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub async fn idempotency_keys_are_per_member(f: Fixture) {
+    let (home, owner) = f.household("Home").await;
+    let partner = f.member(&home, "Jo", Role::Adult).await;
+    let key = "order:902-3159896";
+    let owners = f
+        .store
+        .enqueue_notification(
+            owner.scope(),
+            NewNotification::new("telegram", key, "owner's text"),
+        )
+        .await
+        .unwrap();
+    // The same key for another member is that member's own notification, never the owner's.
+    let partners = f
+        .store
+        .enqueue_notification(
+            partner.scope(),
+            NewNotification::new("telegram", key, "partner's text"),
+        )
+        .await
+        .unwrap();
+    assert_ne!(partners.id, owners.id);
+    assert_eq!(partners.member_id, partner.id);
+    assert_eq!(partners.body, "partner's text");
+    let again = f
+        .store
+        .enqueue_notification(
+            owner.scope(),
+            NewNotification::new("telegram", key, "other"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, owners);
+}
+
 pub async fn another_member_sees_nothing_personal(f: Fixture) {
     let (home, owner) = f.household("Home").await;
     let partner = f.member(&home, "Jo", Role::Adult).await;
@@ -324,6 +423,30 @@ pub async fn removing_a_member_removes_their_data(f: Fixture) {
             .await
             .unwrap()
             .is_empty()
+    );
+    let (from, to) = (
+        super::start() - Duration::days(1),
+        super::start() + Duration::days(1),
+    );
+    assert!(
+        store
+            .check_ins(partner.scope(), from, to)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .habit_logs(partner.scope(), theirs.habit, from, to)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .conversation(partner.scope(), "telegram", "1")
+            .await
+            .is_err()
     );
     assert!(
         store

@@ -500,6 +500,79 @@ pub async fn delivery_attempts_are_recorded_in_order(f: Fixture) {
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
 
+pub async fn text_with_nul_characters_is_refused(f: Fixture) {
+    let (home, owner) = f.household("Home").await;
+    let s = owner.scope();
+    let convo = f.store.conversation(s, "console", "main").await.unwrap();
+    let nul = "before\0after";
+    let refusals = [
+        f.store
+            .append_message(s, convo.id, NewMessage::new(MessageRole::User, nul))
+            .await
+            .map(drop),
+        f.store
+            .append_message(
+                s,
+                convo.id,
+                NewMessage::new(MessageRole::User, "ok").with_metadata(json!({ "k": nul })),
+            )
+            .await
+            .map(drop),
+        f.store.save_note(s, nul).await.map(drop),
+        f.store.create_habit(s, NewHabit::new(nul)).await.map(drop),
+        f.store
+            .record_event(
+                home.id,
+                NewInboundEvent::new("amazon_sqs", "id-1", "X", json!([nul])),
+            )
+            .await
+            .map(drop),
+        f.store
+            .enqueue_notification(s, NewNotification::new("telegram", "k", nul))
+            .await
+            .map(drop),
+        f.store
+            .create_integration(
+                s,
+                NewIntegration::new("caldav", "x").with_settings(json!({ nul: 1 })),
+            )
+            .await
+            .map(drop),
+        f.store
+            .record_check_in(
+                s,
+                Mood::new(3).unwrap(),
+                vec![CheckInAnswer {
+                    question: "Sleep?".into(),
+                    answer: nul.into(),
+                }],
+            )
+            .await
+            .map(drop),
+        f.store.create_household(nul).await.map(drop),
+    ];
+    for (i, result) in refusals.into_iter().enumerate() {
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "case {i}: {err:?}");
+        assert!(err.to_string().contains("NUL"), "case {i}: {err}");
+    }
+    assert!(
+        f.store
+            .recent_messages(s, convo.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(f.store.notes(s, None).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .unprocessed_events(home.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub async fn audit_log_is_newest_first(f: Fixture) {
     let (home, owner) = f.household("Home").await;
     let mut written = Vec::new();
@@ -524,5 +597,17 @@ pub async fn audit_log_is_newest_first(f: Fixture) {
         .append_audit(home.id, NewAuditEntry::new(None, "migrate"))
         .await
         .unwrap();
+    assert_eq!(
+        f.store.audit_log(home.id, 1).await.unwrap(),
+        vec![system.clone()]
+    );
+    // An actor from another household is refused.
+    let (_, stranger) = f.household("Away").await;
+    let err = f
+        .store
+        .append_audit(home.id, NewAuditEntry::new(Some(stranger.id), "member.add"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { what: "member" }), "{err:?}");
     assert_eq!(f.store.audit_log(home.id, 1).await.unwrap(), vec![system]);
 }

@@ -8,6 +8,20 @@ macro_rules! impl_audit_store {
                 entry: $crate::NewAuditEntry,
             ) -> $crate::Result<$crate::AuditEntry> {
                 entry.validate()?;
+                if let Some(actor) = entry.actor {
+                    // The actor must be a member of this household now; the entry outlives them.
+                    let known: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM fa_members WHERE household_id = $1 AND id = $2",
+                    )
+                    .bind(household.as_uuid())
+                    .bind(actor.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                    if known.is_none() {
+                        return Err($crate::Error::NotFound { what: "member" });
+                    }
+                }
                 let entry = $crate::AuditEntry {
                     id: $crate::AuditEntryId::new(),
                     household_id: household,

@@ -56,6 +56,7 @@ macro_rules! impl_conversation_store {
                 conversation: $crate::ConversationId,
                 message: $crate::NewMessage,
             ) -> $crate::Result<$crate::Message> {
+                message.validate()?;
                 let message = $crate::Message {
                     id: $crate::MessageId::new(),
                     conversation_id: conversation,

@@ -78,6 +78,9 @@ macro_rules! impl_habit_store {
                 done_at: chrono::DateTime<chrono::Utc>,
                 note: Option<&str>,
             ) -> $crate::Result<$crate::HabitLog> {
+                if let Some(note) = note {
+                    $crate::domain::validate_text("note", note, 1_000)?;
+                }
                 let log = $crate::HabitLog {
                     id: $crate::HabitLogId::new(),
                     habit_id: habit,
@@ -130,6 +133,9 @@ macro_rules! impl_habit_store {
                 mood: $crate::Mood,
                 answers: Vec<$crate::CheckInAnswer>,
             ) -> $crate::Result<$crate::CheckIn> {
+                for answer in &answers {
+                    answer.validate()?;
+                }
                 let check_in = $crate::CheckIn {
                     id: $crate::CheckInId::new(),
                     household_id: scope.household,

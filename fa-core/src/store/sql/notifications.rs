@@ -15,7 +15,7 @@ macro_rules! impl_notification_store {
                      (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
                       next_attempt_at, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
-                     ON CONFLICT (household_id, idempotency_key) DO NOTHING",
+                     ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
                 )
                 .bind(id.as_uuid())
                 .bind(scope.household.as_uuid())
@@ -28,13 +28,15 @@ macro_rules! impl_notification_store {
                 .execute(&self.pool)
                 .await
                 .map_err(|e| self.insert_err(e, "notification", notification.idempotency_key.clone(), "member"))?;
-                // New or not, the row with this key is the notification.
+                // New or not, the member's row with this key is the notification.
                 sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
                     "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
                             next_attempt_at, created_at, updated_at \
-                     FROM fa_notifications WHERE household_id = $1 AND idempotency_key = $2",
+                     FROM fa_notifications \
+                     WHERE household_id = $1 AND member_id = $2 AND idempotency_key = $3",
                 )
                 .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
                 .bind(&notification.idempotency_key)
                 .fetch_one(&self.pool)
                 .await
