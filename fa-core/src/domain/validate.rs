@@ -45,7 +45,7 @@ pub(crate) fn validate_json(
     if has_nul(value) {
         return Err(Error::invalid(field, "contains a NUL character"));
     }
-    let size = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0);
+    let size = serialized_len(value);
     if size > max_bytes {
         return Err(Error::invalid(
             field,
@@ -53,6 +53,25 @@ pub(crate) fn validate_json(
         ));
     }
     Ok(())
+}
+
+/// The length of `value` as JSON, counted without building the text (the store serializes it
+/// again when it binds it).
+fn serialized_len(value: &serde_json::Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing a `Value` to a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
 }
 
 #[cfg(test)]
@@ -76,5 +95,10 @@ mod tests {
         assert!(validate_name("name", "   ", 10).is_err());
         assert!(validate_text("name", "", 10).is_ok());
         assert!(validate_json("payload", &json!("x".repeat(50)), 20).is_err());
+        let value = json!({"a": [1, "ä", null], "b": {"c": true}});
+        assert_eq!(
+            serialized_len(&value),
+            serde_json::to_vec(&value).unwrap().len()
+        );
     }
 }
