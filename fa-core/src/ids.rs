@@ -119,3 +119,11 @@ define_id!(
     /// Identifies an audit log entry.
     AuditEntryId
 );
+define_id!(
+    /// Identifies a scheduled job (a reminder, a check-in, a sync…).
+    JobId
+);
+define_id!(
+    /// Identifies one planned firing of a job.
+    OccurrenceId
+);

@@ -6,6 +6,7 @@ mod clock;
 pub mod domain;
 mod error;
 mod ids;
+pub mod scheduler;
 pub mod store;
 pub mod vault;
 

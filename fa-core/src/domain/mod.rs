@@ -44,6 +44,7 @@ mod event;
 mod habit;
 mod household;
 mod integration;
+mod job;
 mod memory;
 mod notification;
 mod validate;
@@ -57,6 +58,7 @@ pub use household::{
     validate_locale,
 };
 pub use integration::{Integration, IntegrationStatus, NewIntegration, StoredCredential};
+pub use job::{Job, JobState, MisfirePolicy, Occurrence, OccurrenceState, Upcoming};
 pub use memory::MemoryNote;
 pub use notification::{
     DeliveryAttempt, DeliveryReceipt, DeliveryStatus, NewNotification, Notification,

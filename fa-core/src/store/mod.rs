@@ -12,6 +12,7 @@
 //! household's rows; the one lookup without a household, [`HouseholdStore::member_by_identity`],
 //! exists to recognise who is writing on a channel and returns only that member.
 
+mod job_store;
 mod traits;
 
 #[cfg(feature = "testing")]
@@ -25,6 +26,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use job_store::*;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]

@@ -9,11 +9,18 @@ use super::sql::migrate::{Migration, impl_migrate};
 use super::sql::{SqlBackend, impl_sql_store};
 use crate::{Clock, Error, Result, Secret, SystemClock};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "scheduler: jobs, occurrences, claimable outbox",
+        sql: include_str!("../../migrations/postgres/0002_scheduler.sql"),
+    },
+];
 
 /// Taken for the length of a migration so that instances starting together migrate once.
 /// The bytes of "fa_migrt" as a big-endian integer.
@@ -173,6 +180,8 @@ impl PostgresStore {
 }
 
 impl SqlBackend for PostgresStore {
+    type Db = sqlx::Postgres;
+
     fn clock(&self) -> &dyn Clock {
         &*self.clock
     }
@@ -212,4 +221,4 @@ fn connect_error(e: sqlx::Error) -> Error {
 }
 
 impl_migrate!(PostgresStore, MIGRATIONS, Some(MIGRATION_LOCK));
-impl_sql_store!(PostgresStore, "postgres");
+impl_sql_store!(PostgresStore, "postgres", "FOR UPDATE SKIP LOCKED");

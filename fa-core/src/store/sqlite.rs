@@ -13,11 +13,18 @@ use super::sql::migrate::{Migration, impl_migrate};
 use super::sql::{SqlBackend, impl_sql_store};
 use crate::{Clock, Error, Result, SystemClock};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "scheduler: jobs, occurrences, claimable outbox",
+        sql: include_str!("../../migrations/sqlite/0002_scheduler.sql"),
+    },
+];
 
 /// Where a SQLite store keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +235,8 @@ impl SqliteStore {
 }
 
 impl SqlBackend for SqliteStore {
+    type Db = sqlx::Sqlite;
+
     fn clock(&self) -> &dyn Clock {
         &*self.clock
     }
@@ -262,4 +271,4 @@ fn map_error(e: sqlx::Error, path: Option<&Path>, busy_timeout: Duration) -> Err
 }
 
 impl_migrate!(SqliteStore, MIGRATIONS, None);
-impl_sql_store!(SqliteStore, "sqlite");
+impl_sql_store!(SqliteStore, "sqlite", "");

@@ -318,6 +318,7 @@ pub trait Store:
     + EventStore
     + NotificationStore
     + AuditStore
+    + JobStore
     + std::fmt::Debug
 {
     /// Backend, location and schema version; also a cheap liveness check (it queries the database).

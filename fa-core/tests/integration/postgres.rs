@@ -6,7 +6,7 @@ use sqlx::Connection;
 
 /// The test server's URL, from `FA_TEST_POSTGRES_URL`. Without it these tests skip, unless
 /// `FA_TEST_REQUIRE_POSTGRES` is set (as the test script does), in which case they fail.
-fn server_url() -> Option<String> {
+pub(crate) fn server_url() -> Option<String> {
     match std::env::var("FA_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var_os("FA_TEST_REQUIRE_POSTGRES").is_some() => {
@@ -17,7 +17,7 @@ fn server_url() -> Option<String> {
 }
 
 /// A fresh schema per store, so tests run in parallel on one server without seeing each other.
-fn fresh_schema() -> String {
+pub(crate) fn fresh_schema() -> String {
     format!("fa_test_{}", uuid::Uuid::now_v7().simple())
 }
 

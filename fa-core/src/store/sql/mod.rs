@@ -15,9 +15,14 @@ mod events;
 mod habits;
 mod households;
 mod integrations;
+mod job_rows;
+mod jobs;
 mod memory;
 mod notifications;
+mod runs;
 
+pub(crate) use job_rows::*;
+pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert};
 pub(crate) use rows::*;
 
 use chrono::{DateTime, Utc};
@@ -47,6 +52,9 @@ pub(crate) fn limit(limit: u32) -> i64 {
 
 /// What each backend supplies to the shared SQL: how its errors read.
 pub(crate) trait SqlBackend {
+    /// The sqlx database the backend runs on.
+    type Db: sqlx::Database;
+
     /// The clock stamping rows.
     fn clock(&self) -> &dyn crate::Clock;
 
@@ -81,7 +89,7 @@ pub(crate) trait SqlBackend {
 
 /// Expands every area's impl for one store type, plus `Store` itself.
 macro_rules! impl_sql_store {
-    ($store:ty, $backend:literal) => {
+    ($store:ty, $backend:literal, $claim_lock:literal) => {
         $crate::store::sql::impl_household_store!($store);
         $crate::store::sql::impl_conversation_store!($store);
         $crate::store::sql::impl_memory_store!($store);
@@ -90,6 +98,7 @@ macro_rules! impl_sql_store {
         $crate::store::sql::impl_event_store!($store);
         $crate::store::sql::impl_notification_store!($store);
         $crate::store::sql::impl_audit_store!($store);
+        $crate::store::sql::impl_job_store!($store, $claim_lock);
 
         #[async_trait::async_trait]
         impl $crate::Store for $store {
@@ -113,6 +122,7 @@ pub(crate) use impl_sql_store;
 pub(crate) use {
     audit::impl_audit_store, conversations::impl_conversation_store, events::impl_event_store,
     habits::impl_habit_store, households::impl_household_store,
-    integrations::impl_integration_store, memory::impl_memory_store,
-    notifications::impl_notification_store,
+    integrations::impl_integration_store, jobs::impl_job_store, jobs::impl_job_store_member_side,
+    memory::impl_memory_store, notifications::impl_notification_store,
+    runs::impl_job_store_runner_side,
 };

@@ -1,5 +1,68 @@
 macro_rules! impl_notification_store {
     ($store:ty) => {
+        impl $store {
+            /// Records one validated attempt inside `tx`; `None` when the notification is missing
+            /// or already final.
+            async fn record_attempt_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::SqlBackend>::Db>,
+                household: $crate::HouseholdId,
+                id: $crate::NotificationId,
+                attempt: $crate::DeliveryAttempt,
+            ) -> $crate::Result<Option<$crate::DeliveryReceipt>> {
+                let now = self.now();
+                let next_attempt_at = match attempt.status {
+                    $crate::DeliveryStatus::Retrying => attempt.retry_at,
+                    _ => None,
+                };
+                let number: Option<i64> = sqlx::query_scalar(
+                    "UPDATE fa_notifications \
+                     SET attempts = attempts + 1, status = $3, next_attempt_at = $4, updated_at = $5 \
+                     WHERE household_id = $1 AND id = $2 AND status NOT IN ('sent', 'given_up') \
+                     RETURNING attempts",
+                )
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .bind(attempt.status.as_str())
+                .bind(next_attempt_at.map($crate::store::sql::micros))
+                .bind($crate::store::sql::micros(now))
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(|e| self.err(e))?;
+                let Some(number) = number else {
+                    return Ok(None);
+                };
+                let receipt = $crate::DeliveryReceipt {
+                    id: $crate::DeliveryReceiptId::new(),
+                    notification_id: id,
+                    attempt: u32::try_from(number).map_err(|_| {
+                        $crate::Error::corrupt("notification", format!("attempt count {number}"))
+                    })?,
+                    status: attempt.status,
+                    detail: attempt.detail,
+                    retry_at: attempt.retry_at.map($crate::store::sql::truncate),
+                    recorded_at: now,
+                };
+                sqlx::query(
+                    "INSERT INTO fa_delivery_receipts \
+                     (id, household_id, notification_id, attempt, status, detail, retry_at, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(receipt.id.as_uuid())
+                .bind(household.as_uuid())
+                .bind(id.as_uuid())
+                .bind(number)
+                .bind(receipt.status.as_str())
+                .bind(receipt.detail.as_deref())
+                .bind(receipt.retry_at.map($crate::store::sql::micros))
+                .bind($crate::store::sql::micros(now))
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| self.insert_err(e, "delivery receipt", format!("attempt {number}"), "notification"))?;
+                Ok(Some(receipt))
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::NotificationStore for $store {
             async fn enqueue_notification(
@@ -92,27 +155,8 @@ macro_rules! impl_notification_store {
                 attempt: $crate::DeliveryAttempt,
             ) -> $crate::Result<$crate::DeliveryReceipt> {
                 attempt.validate()?;
-                let now = self.now();
-                let next_attempt_at = match attempt.status {
-                    $crate::DeliveryStatus::Retrying => attempt.retry_at,
-                    _ => None,
-                };
                 let mut tx = self.begin_write().await?;
-                let number: Option<i64> = sqlx::query_scalar(
-                    "UPDATE fa_notifications \
-                     SET attempts = attempts + 1, status = $3, next_attempt_at = $4, updated_at = $5 \
-                     WHERE household_id = $1 AND id = $2 AND status NOT IN ('sent', 'given_up') \
-                     RETURNING attempts",
-                )
-                .bind(household.as_uuid())
-                .bind(id.as_uuid())
-                .bind(attempt.status.as_str())
-                .bind(next_attempt_at.map($crate::store::sql::micros))
-                .bind($crate::store::sql::micros(now))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| self.err(e))?;
-                let Some(number) = number else {
+                let Some(receipt) = self.record_attempt_in(&mut tx, household, id, attempt).await? else {
                     let status: Option<String> = sqlx::query_scalar(
                         "SELECT status FROM fa_notifications WHERE household_id = $1 AND id = $2",
                     )
@@ -129,33 +173,6 @@ macro_rules! impl_notification_store {
                         None => $crate::Error::NotFound { what: "notification" },
                     });
                 };
-                let receipt = $crate::DeliveryReceipt {
-                    id: $crate::DeliveryReceiptId::new(),
-                    notification_id: id,
-                    attempt: u32::try_from(number).map_err(|_| {
-                        $crate::Error::corrupt("notification", format!("attempt count {number}"))
-                    })?,
-                    status: attempt.status,
-                    detail: attempt.detail,
-                    retry_at: attempt.retry_at.map($crate::store::sql::truncate),
-                    recorded_at: now,
-                };
-                sqlx::query(
-                    "INSERT INTO fa_delivery_receipts \
-                     (id, household_id, notification_id, attempt, status, detail, retry_at, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(receipt.id.as_uuid())
-                .bind(household.as_uuid())
-                .bind(id.as_uuid())
-                .bind(number)
-                .bind(receipt.status.as_str())
-                .bind(receipt.detail.as_deref())
-                .bind(receipt.retry_at.map($crate::store::sql::micros))
-                .bind($crate::store::sql::micros(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.insert_err(e, "delivery receipt", format!("attempt {number}"), "notification"))?;
                 tx.commit().await.map_err(|e| self.err(e))?;
                 Ok(receipt)
             }

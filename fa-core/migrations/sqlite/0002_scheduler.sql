@@ -1,0 +1,56 @@
+-- fa schema v2 (SQLite): the scheduler's jobs and occurrences, and claimable outbox rows.
+-- Instants are microseconds since the Unix epoch; ids are UUIDs as 16-byte blobs.
+
+CREATE TABLE fa_jobs (
+    id            BLOB NOT NULL PRIMARY KEY,
+    household_id  BLOB NOT NULL,
+    member_id     BLOB NOT NULL,
+    kind          TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    trigger_spec  TEXT NOT NULL,
+    timezone      TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    misfire       TEXT NOT NULL CHECK (misfire IN ('skip', 'fire_once', 'fire_all')),
+    grace_us      INTEGER,
+    state         TEXT NOT NULL CHECK (state IN ('active', 'paused', 'cancelled', 'completed')),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (household_id, member_id, id),
+    FOREIGN KEY (household_id, member_id) REFERENCES fa_members (household_id, id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX fa_jobs_member ON fa_jobs (household_id, member_id, state);
+
+-- One row per planned firing of a job. `run_at` is when a runner should next look at the row:
+-- the due instant while pending, the lease expiry while running, NULL once final or paused.
+CREATE TABLE fa_occurrences (
+    id               BLOB NOT NULL PRIMARY KEY,
+    household_id     BLOB NOT NULL,
+    member_id        BLOB NOT NULL,
+    job_id           BLOB NOT NULL,
+    scheduled_at     INTEGER NOT NULL,
+    due_at           INTEGER NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'skipped', 'cancelled')),
+    run_at           INTEGER,
+    lease_owner      TEXT,
+    claims           INTEGER NOT NULL DEFAULT 0,
+    fired_at         INTEGER,
+    late             INTEGER NOT NULL DEFAULT 0,
+    detail           TEXT,
+    notification_id  BLOB,
+    snoozed_from     BLOB,
+    acknowledged_at  INTEGER,
+    needs_summary    INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    UNIQUE (job_id, scheduled_at),
+    FOREIGN KEY (household_id, member_id, job_id)
+        REFERENCES fa_jobs (household_id, member_id, id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX fa_occurrences_run ON fa_occurrences (run_at) WHERE run_at IS NOT NULL;
+CREATE INDEX fa_occurrences_member ON fa_occurrences (household_id, member_id, due_at);
+CREATE INDEX fa_occurrences_summary ON fa_occurrences (household_id, member_id)
+    WHERE needs_summary = TRUE;
+
+-- Runners claim due outbox rows across households by moving next_attempt_at forward (a lease).
+CREATE INDEX fa_notifications_claim ON fa_notifications (next_attempt_at)
+    WHERE next_attempt_at IS NOT NULL;
