@@ -18,7 +18,6 @@ CREATE TABLE fa_jobs (
     UNIQUE (household_id, member_id, id),
     FOREIGN KEY (household_id, member_id) REFERENCES fa_members (household_id, id) ON DELETE CASCADE
 ) STRICT;
-CREATE INDEX fa_jobs_member ON fa_jobs (household_id, member_id, state);
 
 -- One row per planned firing of a job. `run_at` is when a runner should next look at the row:
 -- the due instant while pending, the lease expiry while running, NULL once final or paused.
@@ -42,10 +41,15 @@ CREATE TABLE fa_occurrences (
     needs_summary    INTEGER NOT NULL DEFAULT 0,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
-    UNIQUE (job_id, scheduled_at),
     FOREIGN KEY (household_id, member_id, job_id)
         REFERENCES fa_jobs (household_id, member_id, id) ON DELETE CASCADE
 ) STRICT;
+-- One firing per (job, scheduled instant): the idempotency key. Snoozed repeats are extra
+-- firings with their own ids, outside the key.
+CREATE UNIQUE INDEX fa_occurrences_firing ON fa_occurrences (job_id, scheduled_at)
+    WHERE snoozed_from IS NULL;
+CREATE INDEX fa_occurrences_snoozed ON fa_occurrences (snoozed_from)
+    WHERE snoozed_from IS NOT NULL;
 CREATE INDEX fa_occurrences_run ON fa_occurrences (run_at) WHERE run_at IS NOT NULL;
 CREATE INDEX fa_occurrences_member ON fa_occurrences (household_id, member_id, due_at);
 CREATE INDEX fa_occurrences_summary ON fa_occurrences (household_id, member_id)

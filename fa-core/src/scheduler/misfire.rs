@@ -13,7 +13,7 @@ use crate::{Job, MisfirePolicy, NextStep, Occurrence, Result};
 pub const MAX_CATCH_UP: usize = 100;
 
 /// Instants visited at most when counting what a recurring job missed.
-const COUNT_LIMIT: usize = 100_000;
+const COUNT_LIMIT: usize = 10_000;
 
 /// The decision for one occurrence.
 #[derive(Debug, Clone, PartialEq, Eq)]

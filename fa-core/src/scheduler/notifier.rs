@@ -137,8 +137,13 @@ impl RetryPolicy {
             DeliveryErrorKind::Transient => self.backoff(attempt),
             DeliveryErrorKind::RateLimited(asked) => asked.max(self.backoff(attempt)),
         };
+        // Never "now": a retry due at once would be claimed again in the same tick.
+        let wait = wait.max(Duration::from_millis(1));
         let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-        now.checked_add_signed(wait)
+        Some(
+            now.checked_add_signed(wait)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

@@ -72,9 +72,10 @@ impl RunnerOptions {
         self
     }
 
-    /// Sets the lease length.
+    /// Sets the lease length (at least 1 s; keep it well above the handler timeout, or a slow
+    /// handler's occurrence is taken over by another runner while it still runs).
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.lease = lease.max(Duration::from_secs(1));
         self
     }
 
@@ -183,8 +184,9 @@ impl SchedulerRunner {
     /// failures are recorded on their occurrences; only store errors end the tick early.
     pub async fn tick(&self) -> Result<TickReport> {
         let mut report = TickReport::default();
+        // One "now" per tick: under steady load a tick still ends, and the next takes the rest.
+        let now = self.clock.now();
         loop {
-            let now = self.clock.now();
             let claimed = self
                 .store
                 .claim_occurrences(
@@ -198,15 +200,16 @@ impl SchedulerRunner {
                 break;
             }
             let outcomes = self.execute(claimed, now, &mut report).await;
+            // The new outbox rows' lease counts from now, after the handlers ran.
+            let deliver_until = self.lease_from(self.clock.now().max(now));
             let created = self
                 .store
-                .finish_occurrences(&self.options.owner, &outcomes, self.lease_from(now))
+                .finish_occurrences(&self.options.owner, &outcomes, deliver_until)
                 .await?;
             self.deliver(created, &mut report).await?;
         }
         self.summarise(&mut report).await?;
         loop {
-            let now = self.clock.now();
             let due = self
                 .store
                 .claim_notifications(now, self.lease_from(now), self.options.batch_size)
@@ -267,7 +270,10 @@ impl SchedulerRunner {
     }
 
     fn lease_from(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::MAX)
+        chrono::Duration::from_std(self.options.lease)
+            .ok()
+            .and_then(|lease| now.checked_add_signed(lease))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     async fn execute(
@@ -436,9 +442,17 @@ impl SchedulerRunner {
             let notifier = self.notifier.clone();
             let permits = permits.clone();
             let notification = notification.clone();
+            let timeout = self.options.handler_timeout;
             let handle = sending.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                (index, notifier.deliver(&notification).await)
+                let result = tokio::time::timeout(timeout, notifier.deliver(&notification))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(DeliveryError::transient(format!(
+                            "timed out after {timeout:?}"
+                        )))
+                    });
+                (index, result)
             });
             task_index.insert(handle.id(), index);
         }
@@ -491,13 +505,26 @@ impl SchedulerRunner {
     async fn summarise(&self, report: &mut TickReport) -> Result<()> {
         let items = self.store.pending_summaries(1_000).await?;
         for member in summary::compose(&items) {
-            self.store
+            // One member's failure must not hold up everyone's deliveries.
+            match self
+                .store
                 .write_summary(member.scope, &member.occurrences, member.notification)
-                .await?;
-            report.summaries += 1;
+                .await
+            {
+                Ok(_) => report.summaries += 1,
+                Err(error) => {
+                    tracing::warn!(%error, member = %member.scope.member, "could not write a missed/late summary")
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// Text from handlers and channels, made storable: no NUL (PostgreSQL refuses it) and at most
+/// 2,000 characters (the store's limit for details).
+fn clean(text: &str) -> String {
+    text.chars().filter(|c| *c != '\0').take(2_000).collect()
 }
 
 fn outcome(
@@ -515,7 +542,7 @@ fn outcome(
         state,
         fired_at,
         late,
-        detail,
+        detail: detail.as_deref().map(clean),
         notification: None,
         needs_summary: false,
         next,

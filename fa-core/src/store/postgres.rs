@@ -180,6 +180,7 @@ impl PostgresStore {
 }
 
 impl SqlBackend for PostgresStore {
+    const ANONYMOUS_PARAMETERS: bool = false;
     type Db = sqlx::Postgres;
 
     fn clock(&self) -> &dyn Clock {

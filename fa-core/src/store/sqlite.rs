@@ -235,6 +235,7 @@ impl SqliteStore {
 }
 
 impl SqlBackend for SqliteStore {
+    const ANONYMOUS_PARAMETERS: bool = true;
     type Db = sqlx::Sqlite;
 
     fn clock(&self) -> &dyn Clock {

@@ -3,11 +3,19 @@
 
 /// Rows per multi-row `INSERT` when scheduling in bulk: 13 parameters a job keeps a statement
 /// under both SQLite's (32,766) and PostgreSQL's (65,535) parameter limits.
-pub(crate) const INSERT_CHUNK: usize = 1_000;
+pub(crate) const INSERT_CHUNK: usize = 2_000;
 
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows of `width` parameters, with
-/// `fixed` SQL appended to each row's values (e.g. a constant state).
-pub(crate) fn multi_row_insert(head: &str, width: usize, rows: usize, fixed: &str) -> String {
+/// `fixed` SQL appended to each row's values (e.g. a constant state). With `anonymous`, the
+/// placeholders are `?`: SQLite looks numbered parameters up by name in a list, which makes
+/// binding thousands of them quadratic.
+pub(crate) fn multi_row_insert(
+    head: &str,
+    width: usize,
+    rows: usize,
+    fixed: &str,
+    anonymous: bool,
+) -> String {
     let mut sql = String::with_capacity(head.len() + rows * width * 6);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -20,8 +28,12 @@ pub(crate) fn multi_row_insert(head: &str, width: usize, rows: usize, fixed: &st
             if col > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(row * width + col + 1).to_string());
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(row * width + col + 1).to_string());
+            }
         }
         sql.push_str(fixed);
         sql.push(')');
@@ -46,6 +58,7 @@ macro_rules! impl_job_store_member_side {
                         13,
                         chunk.len(),
                         "",
+                        Self::ANONYMOUS_PARAMETERS,
                     );
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for planned in chunk {
@@ -59,11 +72,11 @@ macro_rules! impl_job_store_member_side {
                             .bind(job.id.as_uuid())
                             .bind(job.household_id.as_uuid())
                             .bind(job.member_id.as_uuid())
-                            .bind(job.kind.clone())
+                            .bind(job.kind.as_str())
                             .bind(job.payload.to_string())
                             .bind(trigger)
                             .bind(job.timezone.name())
-                            .bind(job.channel.clone())
+                            .bind(job.channel.as_str())
                             .bind(job.misfire.as_str())
                             .bind(grace)
                             .bind(job.state.as_str())
@@ -79,6 +92,7 @@ macro_rules! impl_job_store_member_side {
                         9,
                         chunk.len(),
                         ",'pending'",
+                        Self::ANONYMOUS_PARAMETERS,
                     );
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for planned in chunk {
@@ -309,7 +323,7 @@ macro_rules! impl_job_store {
                         "INSERT INTO fa_occurrences (id, household_id, member_id, job_id, scheduled_at, \
                          due_at, run_at, created_at, updated_at, state) \
                          VALUES ($1, $2, $3, $4, $5, $5, $5, $6, $6, 'pending') \
-                         ON CONFLICT (job_id, scheduled_at) DO NOTHING",
+                         ON CONFLICT (job_id, scheduled_at) WHERE snoozed_from IS NULL DO NOTHING",
                     )
                     .bind($crate::OccurrenceId::new().as_uuid())
                     .bind(scope.household.as_uuid())
@@ -347,8 +361,8 @@ macro_rules! impl_job_store {
                 )
                 .await?;
                 sqlx::query(
-                    "UPDATE fa_occurrences SET state = 'cancelled', run_at = NULL, updated_at = $2 \
-                     WHERE job_id = $1 AND state = 'pending'",
+                    "UPDATE fa_occurrences SET state = 'cancelled', run_at = NULL, lease_owner = NULL, \
+                     updated_at = $2 WHERE job_id = $1 AND state IN ('pending', 'running')",
                 )
                 .bind(id.as_uuid())
                 .bind($crate::store::sql::micros(self.now()))
@@ -404,46 +418,51 @@ macro_rules! impl_job_store {
                     .ok_or($crate::Error::NotFound { what: "occurrence" })?;
                 let pending_id = match occurrence.state {
                     S::Pending => {
-                        sqlx::query(
+                        let moved = sqlx::query(
                             "UPDATE fa_occurrences SET due_at = $1, updated_at = $2, \
                              run_at = CASE WHEN run_at IS NULL THEN NULL ELSE $1 END \
-                             WHERE id = $3",
+                             WHERE id = $3 AND state = 'pending'",
                         )
                         .bind(micros(until))
                         .bind(now)
                         .bind(id.as_uuid())
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| self.err(e))?;
+                        .map_err(|e| self.err(e))?
+                        .rows_affected();
+                        if moved == 0 {
+                            return Err($crate::Error::Conflict {
+                                what: "occurrence state",
+                                detail: format!(
+                                    "occurrence {id} started running meanwhile; snooze it once it has fired"
+                                ),
+                            });
+                        }
                         id
                     }
                     S::Done | S::Failed | S::Skipped => {
+                        // Repeats point at the firing they all repeat, so "done" on any of them
+                        // cancels the rest. A repeat of a paused or cancelled job waits.
                         let repeat = $crate::OccurrenceId::new();
                         sqlx::query(
                             "INSERT INTO fa_occurrences (id, household_id, member_id, job_id, \
                              scheduled_at, due_at, run_at, snoozed_from, created_at, updated_at, state) \
-                             VALUES ($1, $2, $3, $4, $5, $5, $5, $6, $7, $7, 'pending') \
-                             ON CONFLICT (job_id, scheduled_at) DO NOTHING",
+                             SELECT $1, $2, $3, $4, $5, $5, \
+                                    CASE WHEN j.state IN ('active', 'completed') THEN $5 ELSE NULL END, \
+                                    $6, $7, $7, 'pending' \
+                             FROM fa_jobs j WHERE j.id = $4",
                         )
                         .bind(repeat.as_uuid())
                         .bind(scope.household.as_uuid())
                         .bind(scope.member.as_uuid())
                         .bind(occurrence.job_id.as_uuid())
                         .bind(micros(until))
-                        .bind(id.as_uuid())
+                        .bind(occurrence.snoozed_from.unwrap_or(id).as_uuid())
                         .bind(now)
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| self.err(e))?;
-                        let existing: uuid::Uuid = sqlx::query_scalar(
-                            "SELECT id FROM fa_occurrences WHERE job_id = $1 AND scheduled_at = $2",
-                        )
-                        .bind(occurrence.job_id.as_uuid())
-                        .bind(micros(until))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(|e| self.err(e))?;
-                        existing.into()
+                        repeat
                     }
                     _ => {
                         return Err($crate::Error::Conflict {
@@ -485,11 +504,17 @@ macro_rules! impl_job_store {
                 if changed == 0 {
                     return Err($crate::Error::NotFound { what: "occurrence" });
                 }
+                let root = self
+                    .occurrence_in(&mut *tx, scope, id)
+                    .await?
+                    .and_then(|o| o.snoozed_from)
+                    .unwrap_or(id);
                 sqlx::query(
                     "UPDATE fa_occurrences SET state = 'cancelled', run_at = NULL, updated_at = $1 \
-                     WHERE snoozed_from = $2 AND state = 'pending'",
+                     WHERE snoozed_from = $2 AND id <> $3 AND state = 'pending'",
                 )
                 .bind(now)
+                .bind(root.as_uuid())
                 .bind(id.as_uuid())
                 .execute(&mut *tx)
                 .await

@@ -55,6 +55,9 @@ pub(crate) trait SqlBackend {
     /// The sqlx database the backend runs on.
     type Db: sqlx::Database;
 
+    /// Whether generated multi-row statements use `?` placeholders instead of `$n`.
+    const ANONYMOUS_PARAMETERS: bool;
+
     /// The clock stamping rows.
     fn clock(&self) -> &dyn crate::Clock;
 

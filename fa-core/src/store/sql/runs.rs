@@ -72,9 +72,13 @@ macro_rules! impl_job_store_runner_side {
             let mut tx = self.begin_write().await?;
             for outcome in outcomes {
                 let scope = outcome.scope;
+                // The outbox row's id is chosen up front so the occurrence points at it in the
+                // same statement that checks the lease.
+                let notification_id = outcome.notification.as_ref().map(|_| $crate::NotificationId::new());
                 let held = sqlx::query(
                     "UPDATE fa_occurrences SET state = $1, run_at = NULL, lease_owner = NULL, \
-                     fired_at = $2, late = $3, detail = $4, needs_summary = $5, updated_at = $6 \
+                     fired_at = $2, late = $3, detail = $4, needs_summary = $5, updated_at = $6, \
+                     notification_id = $9 \
                      WHERE id = $7 AND state = 'running' AND lease_owner = $8",
                 )
                 .bind(outcome.state.as_str())
@@ -85,6 +89,7 @@ macro_rules! impl_job_store_runner_side {
                 .bind(now)
                 .bind(outcome.occurrence.as_uuid())
                 .bind(owner)
+                .bind(notification_id.map(|id| *id.as_uuid()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| self.err(e))?
@@ -93,7 +98,7 @@ macro_rules! impl_job_store_runner_side {
                     // Another runner took the occurrence over after our lease expired.
                     continue;
                 }
-                if let Some(notification) = &outcome.notification {
+                if let (Some(notification), Some(notification_id)) = (&outcome.notification, notification_id) {
                     let row = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
                         "INSERT INTO fa_notifications \
                          (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
@@ -103,7 +108,7 @@ macro_rules! impl_job_store_runner_side {
                          RETURNING id, household_id, member_id, channel, idempotency_key, body, status, \
                                    attempts, next_attempt_at, created_at, updated_at",
                     )
-                    .bind($crate::NotificationId::new().as_uuid())
+                    .bind(notification_id.as_uuid())
                     .bind(scope.household.as_uuid())
                     .bind(scope.member.as_uuid())
                     .bind(&notification.channel)
@@ -116,12 +121,6 @@ macro_rules! impl_job_store_runner_side {
                     .map_err(|e| self.err(e))?;
                     if let Some(row) = row {
                         let notification: $crate::Notification = row.try_into()?;
-                        sqlx::query("UPDATE fa_occurrences SET notification_id = $1 WHERE id = $2")
-                            .bind(notification.id.as_uuid())
-                            .bind(outcome.occurrence.as_uuid())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| self.err(e))?;
                         if notification.next_attempt_at == Some($crate::store::sql::truncate(deliver_until)) {
                             created.push(notification);
                         }
@@ -150,7 +149,7 @@ macro_rules! impl_job_store_runner_side {
                              SELECT $1, $2, $3, $4, $5, $5, \
                                     CASE WHEN j.state = 'active' THEN $5 ELSE NULL END, $6, $6, 'pending' \
                              FROM fa_jobs j WHERE j.id = $4 AND j.state IN ('active', 'paused') \
-                             ON CONFLICT (job_id, scheduled_at) DO NOTHING",
+                             ON CONFLICT (job_id, scheduled_at) WHERE snoozed_from IS NULL DO NOTHING",
                         )
                         .bind($crate::OccurrenceId::new().as_uuid())
                         .bind(scope.household.as_uuid())

@@ -341,3 +341,68 @@ async fn after_a_crash_between_send_and_record_the_same_key_is_delivered_again()
         assert_eq!(n.status, DeliveryStatus::Sent, "{}", h.backend);
     }
 }
+
+#[tokio::test]
+async fn a_job_cancelled_while_its_occurrence_runs_sends_nothing() {
+    for h in harnesses("2026-01-10T08:00:00Z", "UTC").await {
+        let job = h
+            .scheduler
+            .schedule(
+                h.scope,
+                NewJob::reminder("x", Trigger::once(at("2026-01-10T09:00:00Z"))),
+            )
+            .await
+            .unwrap();
+        let due = at("2026-01-10T09:00:00Z");
+        let claimed = h
+            .store
+            .claim_occurrences("slow", due, due + chrono::Duration::seconds(60), 10)
+            .await
+            .unwrap();
+        h.scheduler.cancel(h.scope, job.id).await.unwrap();
+        let item = &claimed[0];
+        let created = h
+            .store
+            .finish_occurrences(
+                "slow",
+                &[OccurrenceOutcome {
+                    occurrence: item.occurrence.id,
+                    job: job.id,
+                    scope: h.scope,
+                    state: OccurrenceState::Done,
+                    fired_at: Some(due),
+                    late: false,
+                    detail: None,
+                    notification: Some(NewNotification::new(
+                        "default",
+                        item.occurrence.idempotency_key(),
+                        "⏰ x",
+                    )),
+                    needs_summary: false,
+                    next: NextStep::Complete,
+                }],
+                due + chrono::Duration::seconds(60),
+            )
+            .await
+            .unwrap();
+        assert!(created.is_empty(), "{}", h.backend);
+        assert_eq!(
+            h.tick_at(due + chrono::Duration::seconds(120)).await.sent,
+            0,
+            "{}",
+            h.backend
+        );
+        let occurrence = h
+            .scheduler
+            .history(h.scope, job.id, 1)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            occurrence.state,
+            OccurrenceState::Cancelled,
+            "{}",
+            h.backend
+        );
+    }
+}
