@@ -38,7 +38,8 @@ fn first_run_sets_up_and_second_run_reuses() {
         text.contains("created household \"Home\" with owner Alex"),
         "{text}"
     );
-    assert!(text.contains("schema v1"), "{text}");
+    let schema = format!("schema v{}", fa_core::SCHEMA_VERSION);
+    assert!(text.contains(&schema), "{text}");
     assert!(text.contains("new: written to"), "{text}");
     assert!(text.contains("Alex (owner, Europe/Berlin, en)"), "{text}");
     let key_file = dir.path().join("master.key");

@@ -13,7 +13,7 @@
 //!   is recorded; transient failures are retried with backoff without running the handler again.
 //!   The notification carries the idempotency key `(job id, scheduled instant)` so a channel can
 //!   drop a duplicate send after a crash.
-//! * **Misfires.** After downtime each job's [`MisfirePolicy`] applies (skip, fire once, fire all
+//! * **Misfires.** After downtime each job's [`MisfirePolicy`](crate::MisfirePolicy) applies (skip, fire once, fire all
 //!   within the grace window); late firings are marked late, and each member gets one short
 //!   summary of what was missed and what was sent late.
 //! * **Time** comes from a [`Clock`](crate::Clock): tests drive a
