@@ -308,14 +308,13 @@ async fn pending_mode(args: &Args) {
 
 /// A fresh process over a store full of pending reminders: start-up to the first delivery, and
 /// peak RSS while it runs for 3 s.
-async fn first_fire_mode(args: &Args, process_start: Instant, due_first: DateTime<Utc>) {
+async fn first_fire_mode(args: &Args, process_start: Instant) {
     let store = open(args, args.db.as_deref().unwrap()).await;
     let opened_s = process_start.elapsed().as_secs_f64();
     let scheduler = StoreScheduler::new(store, JobRegistry::with_builtins());
     let notifier = Arc::new(LatenessNotifier::default());
     let runner = scheduler.runner(notifier.clone(), RunnerOptions::default());
     let ready_s = process_start.elapsed().as_secs_f64();
-    let _ = due_first;
     tokio::time::timeout(Duration::from_secs(4), runner.run(std::future::pending()))
         .await
         .ok();
@@ -345,7 +344,7 @@ fn main() {
             "schedule" => schedule_mode(&args).await,
             "lateness" => lateness_mode(&args).await,
             "pending" => pending_mode(&args).await,
-            "first-fire" => first_fire_mode(&args, process_start, Utc::now()).await,
+            "first-fire" => first_fire_mode(&args, process_start).await,
             other => panic!("unknown mode {other}: schedule | lateness | pending"),
         }
     });

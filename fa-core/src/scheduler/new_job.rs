@@ -60,12 +60,8 @@ impl NewJob {
 
     /// A reminder with its text.
     pub fn reminder(text: impl Into<String>, trigger: Trigger) -> Self {
-        let payload = ReminderPayload { text: text.into() };
-        Self::new(
-            Reminder::NAME,
-            serde_json::json!({ "text": payload.text }),
-            trigger,
-        )
+        let payload = to_json(&ReminderPayload { text: text.into() }).unwrap_or_default();
+        Self::new(Reminder::NAME, payload, trigger)
     }
 
     /// The daily check-in question (or `prompt` instead of the default one).

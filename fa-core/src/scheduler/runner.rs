@@ -16,7 +16,7 @@ use super::misfire::{self, Plan};
 use super::notifier::{DeliveryError, Notifier, RetryPolicy};
 use super::summary;
 use crate::{
-    ClaimedOccurrence, Clock, DeliveryAttempt, DynStore, MemberScope, NewNotification, NextStep,
+    Clock, DeliveryAttempt, DynStore, JobOccurrence, MemberScope, NewNotification, NextStep,
     Notification, OccurrenceOutcome, OccurrenceState, Result,
 };
 
@@ -278,12 +278,12 @@ impl SchedulerRunner {
 
     async fn execute(
         &self,
-        claimed: Vec<ClaimedOccurrence>,
+        claimed: Vec<JobOccurrence>,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Vec<OccurrenceOutcome> {
         let mut outcomes = Vec::with_capacity(claimed.len());
-        let mut plans: Vec<(Plan, ClaimedOccurrence)> = Vec::new();
+        let mut plans: Vec<(Plan, JobOccurrence)> = Vec::new();
         let mut running: JoinSet<Finished> = JoinSet::new();
         let mut task_index = HashMap::new();
         for item in claimed {
@@ -528,7 +528,7 @@ fn clean(text: &str) -> String {
 }
 
 fn outcome(
-    item: &ClaimedOccurrence,
+    item: &JobOccurrence,
     state: OccurrenceState,
     fired_at: Option<DateTime<Utc>>,
     late: bool,

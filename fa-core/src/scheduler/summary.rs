@@ -1,6 +1,6 @@
 //! The one short message a member gets after downtime: what was missed and what was sent late.
 
-use crate::{MemberScope, NewNotification, OccurrenceId, OccurrenceState, SummaryItem};
+use crate::{JobOccurrence, MemberScope, NewNotification, OccurrenceId, OccurrenceState};
 
 /// Lines listed before "…and N more".
 const MAX_LINES: usize = 15;
@@ -15,7 +15,7 @@ pub(crate) struct MemberSummary {
 
 /// Groups summary items (ordered by member, as the store returns them) into one message per
 /// member.
-pub(crate) fn compose(items: &[SummaryItem]) -> Vec<MemberSummary> {
+pub(crate) fn compose(items: &[JobOccurrence]) -> Vec<MemberSummary> {
     let mut summaries = Vec::new();
     let mut start = 0;
     while start < items.len() {
@@ -30,11 +30,11 @@ pub(crate) fn compose(items: &[SummaryItem]) -> Vec<MemberSummary> {
     summaries
 }
 
-fn scope_of(item: &SummaryItem) -> MemberScope {
+fn scope_of(item: &JobOccurrence) -> MemberScope {
     MemberScope::new(item.occurrence.household_id, item.occurrence.member_id)
 }
 
-fn compose_one(scope: MemberScope, items: &[SummaryItem]) -> MemberSummary {
+fn compose_one(scope: MemberScope, items: &[JobOccurrence]) -> MemberSummary {
     let missed = items
         .iter()
         .filter(|i| i.occurrence.state == OccurrenceState::Skipped)

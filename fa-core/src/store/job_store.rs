@@ -16,12 +16,13 @@ pub struct PlannedJob {
     pub first_due: DateTime<Utc>,
 }
 
-/// An occurrence a runner has claimed, with its job.
+/// An occurrence with its job: as claimed by a runner, listed as upcoming, or waiting to be
+/// summarised.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClaimedOccurrence {
+pub struct JobOccurrence {
     /// The job.
     pub job: Job,
-    /// The occurrence, in state `running`.
+    /// The occurrence.
     pub occurrence: Occurrence,
 }
 
@@ -62,15 +63,6 @@ pub enum NextStep {
     Nothing,
 }
 
-/// A late or missed occurrence waiting to be summarised to its member.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryItem {
-    /// The job.
-    pub job: Job,
-    /// The occurrence (late and done, or skipped).
-    pub occurrence: Occurrence,
-}
-
 /// The scheduler's rows: jobs, occurrences, claims and the outbox side of firing.
 ///
 /// Member calls take a [`MemberScope`] and see only that member's jobs. The runner calls
@@ -90,7 +82,7 @@ pub trait JobStore: Send + Sync {
 
     /// The member's pending occurrences with their jobs, soonest first, from active and paused
     /// jobs.
-    async fn upcoming(&self, scope: MemberScope, limit: u32) -> Result<Vec<ClaimedOccurrence>>;
+    async fn upcoming(&self, scope: MemberScope, limit: u32) -> Result<Vec<JobOccurrence>>;
 
     /// Pauses an active job: its pending occurrence stays but is not claimed.
     async fn pause_job(&self, scope: MemberScope, id: JobId) -> Result<Job>;
@@ -145,7 +137,7 @@ pub trait JobStore: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
-    ) -> Result<Vec<ClaimedOccurrence>>;
+    ) -> Result<Vec<JobOccurrence>>;
 
     /// Records outcomes of occurrences `owner` claimed, in one transaction: final state, outbox
     /// rows, next occurrences. Outcomes whose lease `owner` no longer holds are ignored. The
@@ -174,7 +166,7 @@ pub trait JobStore: Send + Sync {
     ) -> Result<usize>;
 
     /// Late or skipped occurrences not yet summarised, grouped by member (up to `limit`).
-    async fn pending_summaries(&self, limit: u32) -> Result<Vec<SummaryItem>>;
+    async fn pending_summaries(&self, limit: u32) -> Result<Vec<JobOccurrence>>;
 
     /// Enqueues one summary notification for the member and marks the occurrences summarised,
     /// in one transaction.

@@ -1,4 +1,4 @@
-//! Rows of the scheduler's tables. Occurrence columns are selected with an `o_` prefix so a job
+//! Rows of the scheduler's tables, and the column lists shared by its queries. Occurrence columns are selected with an `o_` prefix so a job
 //! and its occurrence can be read from one joined row.
 
 use uuid::Uuid;
@@ -26,7 +26,15 @@ macro_rules! occurrence_columns {
     };
 }
 
-pub(crate) use {job_columns, occurrence_columns};
+/// The outbox columns, in `NotificationRow`'s order (for `SELECT`, `INSERT` and `RETURNING`).
+macro_rules! notification_columns {
+    () => {
+        "id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
+         next_attempt_at, created_at, updated_at"
+    };
+}
+
+pub(crate) use {job_columns, notification_columns, occurrence_columns};
 
 fn corrupt(what: &'static str) -> impl Fn(Error) -> Error {
     move |e| Error::corrupt(what, e.to_string())
@@ -134,22 +142,11 @@ pub(crate) struct JobOccurrenceRow {
     occurrence: OccurrenceRow,
 }
 
-impl TryFrom<JobOccurrenceRow> for ClaimedOccurrence {
+impl TryFrom<JobOccurrenceRow> for JobOccurrence {
     type Error = Error;
 
     fn try_from(row: JobOccurrenceRow) -> Result<Self> {
-        Ok(ClaimedOccurrence {
-            job: row.job.try_into()?,
-            occurrence: row.occurrence.try_into()?,
-        })
-    }
-}
-
-impl TryFrom<JobOccurrenceRow> for SummaryItem {
-    type Error = Error;
-
-    fn try_from(row: JobOccurrenceRow) -> Result<Self> {
-        Ok(SummaryItem {
+        Ok(JobOccurrence {
             job: row.job.try_into()?,
             occurrence: row.occurrence.try_into()?,
         })

@@ -261,7 +261,7 @@ macro_rules! impl_job_store {
                 &self,
                 scope: $crate::MemberScope,
                 limit: u32,
-            ) -> $crate::Result<Vec<$crate::ClaimedOccurrence>> {
+            ) -> $crate::Result<Vec<$crate::JobOccurrence>> {
                 let rows = sqlx::query_as::<_, $crate::store::sql::JobOccurrenceRow>(concat!(
                     "SELECT ",
                     $crate::store::sql::job_columns!(),
@@ -533,7 +533,7 @@ macro_rules! impl_job_store {
                 now: chrono::DateTime<chrono::Utc>,
                 lease_until: chrono::DateTime<chrono::Utc>,
                 limit: u32,
-            ) -> $crate::Result<Vec<$crate::ClaimedOccurrence>> {
+            ) -> $crate::Result<Vec<$crate::JobOccurrence>> {
                 self.claim_occurrences_impl(owner, now, lease_until, limit).await
             }
 
@@ -562,7 +562,7 @@ macro_rules! impl_job_store {
                 self.record_deliveries_impl(attempts).await
             }
 
-            async fn pending_summaries(&self, limit: u32) -> $crate::Result<Vec<$crate::SummaryItem>> {
+            async fn pending_summaries(&self, limit: u32) -> $crate::Result<Vec<$crate::JobOccurrence>> {
                 self.pending_summaries_impl(limit).await
             }
 

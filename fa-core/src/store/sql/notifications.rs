@@ -1,6 +1,48 @@
 macro_rules! impl_notification_store {
     ($store:ty) => {
         impl $store {
+            /// Enqueues a validated notification on `conn` (a pooled connection or an open
+            /// transaction) and returns the member's row with its key, new or not.
+            async fn enqueue_in(
+                &self,
+                conn: &mut <<Self as $crate::store::sql::SqlBackend>::Db as sqlx::Database>::Connection,
+                scope: $crate::MemberScope,
+                notification: &$crate::NewNotification,
+            ) -> $crate::Result<$crate::Notification> {
+                let now = self.now();
+                sqlx::query(
+                concat!(
+                    "INSERT INTO fa_notifications (",
+                    $crate::store::sql::notification_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
+                     ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING"
+                ))
+                .bind($crate::NotificationId::new().as_uuid())
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .bind(&notification.channel)
+                .bind(&notification.idempotency_key)
+                .bind(&notification.body)
+                .bind($crate::store::sql::micros(notification.not_before.unwrap_or(now)))
+                .bind($crate::store::sql::micros(now))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| self.insert_err(e, "notification", notification.idempotency_key.clone(), "member"))?;
+                sqlx::query_as::<_, $crate::store::sql::NotificationRow>(concat!(
+                    "SELECT ",
+                    $crate::store::sql::notification_columns!(),
+                    " FROM fa_notifications \
+                      WHERE household_id = $1 AND member_id = $2 AND idempotency_key = $3"
+                ))
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .bind(&notification.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.err(e))?
+                .try_into()
+            }
+
             /// Records one validated attempt inside `tx`; `None` when the notification is missing
             /// or already final.
             async fn record_attempt_in(
@@ -71,40 +113,8 @@ macro_rules! impl_notification_store {
                 notification: $crate::NewNotification,
             ) -> $crate::Result<$crate::Notification> {
                 notification.validate()?;
-                let now = self.now();
-                let id = $crate::NotificationId::new();
-                sqlx::query(
-                    "INSERT INTO fa_notifications \
-                     (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                      next_attempt_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
-                     ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
-                )
-                .bind(id.as_uuid())
-                .bind(scope.household.as_uuid())
-                .bind(scope.member.as_uuid())
-                .bind(&notification.channel)
-                .bind(&notification.idempotency_key)
-                .bind(&notification.body)
-                .bind($crate::store::sql::micros(notification.not_before.unwrap_or(now)))
-                .bind($crate::store::sql::micros(now))
-                .execute(&self.pool)
-                .await
-                .map_err(|e| self.insert_err(e, "notification", notification.idempotency_key.clone(), "member"))?;
-                // New or not, the member's row with this key is the notification.
-                sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
-                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                            next_attempt_at, created_at, updated_at \
-                     FROM fa_notifications \
-                     WHERE household_id = $1 AND member_id = $2 AND idempotency_key = $3",
-                )
-                .bind(scope.household.as_uuid())
-                .bind(scope.member.as_uuid())
-                .bind(&notification.idempotency_key)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| self.err(e))?
-                .try_into()
+                let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+                self.enqueue_in(&mut conn, scope, &notification).await
             }
 
             async fn notification(
@@ -113,9 +123,11 @@ macro_rules! impl_notification_store {
                 id: $crate::NotificationId,
             ) -> $crate::Result<Option<$crate::Notification>> {
                 sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
-                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                            next_attempt_at, created_at, updated_at \
-                     FROM fa_notifications WHERE household_id = $1 AND id = $2",
+                    concat!(
+                    "SELECT ",
+                    $crate::store::sql::notification_columns!(),
+                    " FROM fa_notifications WHERE household_id = $1 AND id = $2"
+                ),
                 )
                 .bind(household.as_uuid())
                 .bind(id.as_uuid())
@@ -133,11 +145,13 @@ macro_rules! impl_notification_store {
                 limit: u32,
             ) -> $crate::Result<Vec<$crate::Notification>> {
                 let rows = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
-                    "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                            next_attempt_at, created_at, updated_at \
-                     FROM fa_notifications \
+                    concat!(
+                    "SELECT ",
+                    $crate::store::sql::notification_columns!(),
+                    " FROM fa_notifications \
                      WHERE household_id = $1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 \
-                     ORDER BY next_attempt_at, id LIMIT $3",
+                     ORDER BY next_attempt_at, id LIMIT $3"
+                ),
                 )
                 .bind(household.as_uuid())
                 .bind($crate::store::sql::micros(now))

@@ -13,7 +13,7 @@ macro_rules! impl_job_store_runner_side {
             now: chrono::DateTime<chrono::Utc>,
             lease_until: chrono::DateTime<chrono::Utc>,
             limit: u32,
-        ) -> $crate::Result<Vec<$crate::ClaimedOccurrence>> {
+        ) -> $crate::Result<Vec<$crate::JobOccurrence>> {
             use $crate::store::sql::micros;
             let mut tx = self.begin_write().await?;
             let claimed = sqlx::query(concat!(
@@ -99,15 +99,13 @@ macro_rules! impl_job_store_runner_side {
                     continue;
                 }
                 if let (Some(notification), Some(notification_id)) = (&outcome.notification, notification_id) {
-                    let row = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
-                        "INSERT INTO fa_notifications \
-                         (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                          next_attempt_at, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
-                         ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING \
-                         RETURNING id, household_id, member_id, channel, idempotency_key, body, status, \
-                                   attempts, next_attempt_at, created_at, updated_at",
-                    )
+                    let row = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(concat!(
+                        "INSERT INTO fa_notifications (",
+                        $crate::store::sql::notification_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $8) \
+                         ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING RETURNING ",
+                        $crate::store::sql::notification_columns!()
+                    ))
                     .bind(notification_id.as_uuid())
                     .bind(scope.household.as_uuid())
                     .bind(scope.member.as_uuid())
@@ -193,8 +191,8 @@ macro_rules! impl_job_store_runner_side {
                               WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $2 \
                               ORDER BY next_attempt_at LIMIT $3 ",
                 $claim_lock,
-                ") RETURNING id, household_id, member_id, channel, idempotency_key, body, status, \
-                             attempts, next_attempt_at, created_at, updated_at"
+                ") RETURNING ",
+                $crate::store::sql::notification_columns!()
             ))
             .bind(micros(lease_until))
             .bind(micros(now))
@@ -228,7 +226,7 @@ macro_rules! impl_job_store_runner_side {
             Ok(recorded)
         }
 
-        async fn pending_summaries_impl(&self, limit: u32) -> $crate::Result<Vec<$crate::SummaryItem>> {
+        async fn pending_summaries_impl(&self, limit: u32) -> $crate::Result<Vec<$crate::JobOccurrence>> {
             let rows = sqlx::query_as::<_, $crate::store::sql::JobOccurrenceRow>(concat!(
                 "SELECT ",
                 $crate::store::sql::job_columns!(),
@@ -251,27 +249,9 @@ macro_rules! impl_job_store_runner_side {
             occurrences: &[$crate::OccurrenceId],
             notification: $crate::NewNotification,
         ) -> $crate::Result<$crate::Notification> {
-            use $crate::store::sql::micros;
             notification.validate()?;
-            let now = micros(self.now());
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO fa_notifications \
-                 (id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                  next_attempt_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7, $7) \
-                 ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
-            )
-            .bind($crate::NotificationId::new().as_uuid())
-            .bind(scope.household.as_uuid())
-            .bind(scope.member.as_uuid())
-            .bind(&notification.channel)
-            .bind(&notification.idempotency_key)
-            .bind(&notification.body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| self.insert_err(e, "notification", notification.idempotency_key.clone(), "member"))?;
+            let summary = self.enqueue_in(&mut tx, scope, &notification).await?;
             for id in occurrences {
                 sqlx::query(
                     "UPDATE fa_occurrences SET needs_summary = FALSE \
@@ -284,20 +264,8 @@ macro_rules! impl_job_store_runner_side {
                 .await
                 .map_err(|e| self.err(e))?;
             }
-            let row = sqlx::query_as::<_, $crate::store::sql::NotificationRow>(
-                "SELECT id, household_id, member_id, channel, idempotency_key, body, status, attempts, \
-                        next_attempt_at, created_at, updated_at \
-                 FROM fa_notifications \
-                 WHERE household_id = $1 AND member_id = $2 AND idempotency_key = $3",
-            )
-            .bind(scope.household.as_uuid())
-            .bind(scope.member.as_uuid())
-            .bind(&notification.idempotency_key)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| self.err(e))?;
             tx.commit().await.map_err(|e| self.err(e))?;
-            row.try_into()
+            Ok(summary)
         }
 
         async fn next_wakeup_impl(&self) -> $crate::Result<Option<chrono::DateTime<chrono::Utc>>> {

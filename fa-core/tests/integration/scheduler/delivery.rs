@@ -243,18 +243,13 @@ async fn an_expired_lease_is_claimed_again_and_sent_once() {
             .store
             .finish_occurrences(
                 "crashed",
-                &[OccurrenceOutcome {
-                    occurrence: occurrence.id,
-                    job: job.id,
-                    scope: h.scope,
-                    state: OccurrenceState::Failed,
-                    fired_at: Some(due),
-                    late: false,
-                    detail: None,
-                    notification: None,
-                    needs_summary: false,
-                    next: NextStep::Nothing,
-                }],
+                &[reported(
+                    &occurrence,
+                    h.scope,
+                    OccurrenceState::Failed,
+                    false,
+                    NextStep::Nothing,
+                )],
                 due,
             )
             .await
@@ -293,22 +288,13 @@ async fn after_a_crash_between_send_and_record_the_same_key_is_delivered_again()
             .store
             .finish_occurrences(
                 "crashed",
-                &[OccurrenceOutcome {
-                    occurrence: item.occurrence.id,
-                    job: item.job.id,
-                    scope: h.scope,
-                    state: OccurrenceState::Done,
-                    fired_at: Some(due),
-                    late: false,
-                    detail: None,
-                    notification: Some(NewNotification::new(
-                        "default",
-                        item.occurrence.idempotency_key(),
-                        "⏰ x",
-                    )),
-                    needs_summary: false,
-                    next: NextStep::Complete,
-                }],
+                &[reported(
+                    &item.occurrence,
+                    h.scope,
+                    OccurrenceState::Done,
+                    true,
+                    NextStep::Complete,
+                )],
                 due + chrono::Duration::seconds(60),
             )
             .await
@@ -365,22 +351,13 @@ async fn a_job_cancelled_while_its_occurrence_runs_sends_nothing() {
             .store
             .finish_occurrences(
                 "slow",
-                &[OccurrenceOutcome {
-                    occurrence: item.occurrence.id,
-                    job: job.id,
-                    scope: h.scope,
-                    state: OccurrenceState::Done,
-                    fired_at: Some(due),
-                    late: false,
-                    detail: None,
-                    notification: Some(NewNotification::new(
-                        "default",
-                        item.occurrence.idempotency_key(),
-                        "⏰ x",
-                    )),
-                    needs_summary: false,
-                    next: NextStep::Complete,
-                }],
+                &[reported(
+                    &item.occurrence,
+                    h.scope,
+                    OccurrenceState::Done,
+                    true,
+                    NextStep::Complete,
+                )],
                 due + chrono::Duration::seconds(60),
             )
             .await
@@ -404,5 +381,28 @@ async fn a_job_cancelled_while_its_occurrence_runs_sends_nothing() {
             "{}",
             h.backend
         );
+    }
+}
+
+/// What a runner that fired `occurrence` on time reports; with `sends`, the message "⏰ x".
+fn reported(
+    occurrence: &Occurrence,
+    scope: MemberScope,
+    state: OccurrenceState,
+    sends: bool,
+    next: NextStep,
+) -> OccurrenceOutcome {
+    OccurrenceOutcome {
+        occurrence: occurrence.id,
+        job: occurrence.job_id,
+        scope,
+        state,
+        fired_at: Some(occurrence.due_at),
+        late: false,
+        detail: None,
+        notification: sends
+            .then(|| NewNotification::new("default", occurrence.idempotency_key(), "⏰ x")),
+        needs_summary: false,
+        next,
     }
 }
