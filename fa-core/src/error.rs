@@ -95,6 +95,16 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// The addressed row exists but is past the point where this change applies (a pending
+    /// action that was already answered or has expired).
+    #[error("{what} {reason}")]
+    WrongState {
+        /// What was addressed, e.g. `"pending action"`.
+        what: &'static str,
+        /// Where it stands and what to do instead.
+        reason: String,
+    },
+
     /// A row read back from the database does not form a valid value.
     #[error("stored {what} is unreadable: {detail}")]
     CorruptRow {
@@ -190,7 +200,7 @@ impl Error {
         match self {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::Conflict { .. } | Error::WrongState { .. } => ErrorKind::Conflict,
             Error::Busy { .. } | Error::Unavailable { .. } => ErrorKind::Unavailable,
             Error::NotADatabase { .. }
             | Error::SchemaTooNew { .. }

@@ -127,3 +127,11 @@ define_id!(
     /// Identifies one planned firing of a job.
     OccurrenceId
 );
+define_id!(
+    /// Identifies an assistant profile.
+    ProfileId
+);
+define_id!(
+    /// Identifies a pending action (a tool call waiting for the member's confirmation).
+    PendingActionId
+);

@@ -38,6 +38,7 @@ macro_rules! named_enum {
     };
 }
 
+mod assistant;
 mod audit;
 mod conversation;
 mod event;
@@ -49,6 +50,10 @@ mod memory;
 mod notification;
 mod validate;
 
+pub use assistant::{
+    AssistantProfile, ConversationSummary, NewPendingAction, NewProfile, PendingAction,
+    PendingActionState,
+};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use conversation::{Conversation, Message, MessageRole, NewMessage};
 pub use event::{InboundEvent, NewInboundEvent, Recorded};

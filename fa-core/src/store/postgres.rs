@@ -20,6 +20,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "scheduler: jobs, occurrences, claimable outbox",
         sql: include_str!("../../migrations/postgres/0002_scheduler.sql"),
     },
+    Migration {
+        version: 3,
+        description: "assistant: profiles, pending actions, tool preferences, summaries",
+        sql: include_str!("../../migrations/postgres/0003_assistant.sql"),
+    },
 ];
 
 /// Taken for the length of a migration so that instances starting together migrate once.

@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "scheduler: jobs, occurrences, claimable outbox",
         sql: include_str!("../../migrations/sqlite/0002_scheduler.sql"),
     },
+    Migration {
+        version: 3,
+        description: "assistant: profiles, pending actions, tool preferences, summaries",
+        sql: include_str!("../../migrations/sqlite/0003_assistant.sql"),
+    },
 ];
 
 /// Where a SQLite store keeps its data.

@@ -295,6 +295,81 @@ pub trait AuditStore: Send + Sync {
     async fn audit_log(&self, household: HouseholdId, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
+/// Assistant profiles, pending actions, per-member tool preferences and conversation summaries.
+#[async_trait]
+pub trait AssistantStore: Send + Sync {
+    /// Saves a profile; one with the same name in the household is replaced (its id and creation
+    /// time are kept).
+    async fn save_profile(
+        &self,
+        household: HouseholdId,
+        profile: NewProfile,
+    ) -> Result<AssistantProfile>;
+
+    /// The household's profile called `name`.
+    async fn profile(&self, household: HouseholdId, name: &str)
+    -> Result<Option<AssistantProfile>>;
+
+    /// The household's profiles, by name.
+    async fn profiles(&self, household: HouseholdId) -> Result<Vec<AssistantProfile>>;
+
+    /// Deletes a profile.
+    async fn delete_profile(&self, household: HouseholdId, name: &str) -> Result<bool>;
+
+    /// Stores a tool call waiting for the member's confirmation.
+    async fn create_pending_action(
+        &self,
+        scope: MemberScope,
+        action: NewPendingAction,
+    ) -> Result<PendingAction>;
+
+    /// One of the member's pending actions, in whatever state.
+    async fn pending_action(
+        &self,
+        scope: MemberScope,
+        id: PendingActionId,
+    ) -> Result<Option<PendingAction>>;
+
+    /// The member's actions still waiting and not expired, oldest first.
+    async fn open_pending_actions(&self, scope: MemberScope) -> Result<Vec<PendingAction>>;
+
+    /// Confirms or cancels a pending action. Of two concurrent answers exactly one succeeds; an
+    /// action already answered or expired is [`Error::WrongState`](crate::Error::WrongState).
+    async fn resolve_pending_action(
+        &self,
+        scope: MemberScope,
+        id: PendingActionId,
+        confirm: bool,
+    ) -> Result<PendingAction>;
+
+    /// Whether the member wants to confirm calls of `tool` (the default) or let them run at once.
+    async fn set_tool_confirmation(
+        &self,
+        scope: MemberScope,
+        tool: &str,
+        confirm: bool,
+    ) -> Result<()>;
+
+    /// The tools whose calls the member lets run without confirming.
+    async fn tools_without_confirmation(&self, scope: MemberScope) -> Result<Vec<String>>;
+
+    /// The rolling summary of one of the member's conversations.
+    async fn conversation_summary(
+        &self,
+        scope: MemberScope,
+        conversation: ConversationId,
+    ) -> Result<Option<ConversationSummary>>;
+
+    /// Replaces the rolling summary of one of the member's conversations.
+    async fn save_conversation_summary(
+        &self,
+        scope: MemberScope,
+        conversation: ConversationId,
+        summary: &str,
+        through_message: MessageId,
+    ) -> Result<ConversationSummary>;
+}
+
 /// Which backend a store runs on and the state of its schema, for status pages and health checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -318,6 +393,7 @@ pub trait Store:
     + EventStore
     + NotificationStore
     + AuditStore
+    + AssistantStore
     + JobStore
     + std::fmt::Debug
 {

@@ -5,6 +5,7 @@
 //! a `#[tokio::test]` in the caller's module.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod assistant;
 mod isolation;
 mod people;
 mod personal;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+pub use assistant::*;
 pub use isolation::*;
 pub use people::*;
 pub use personal::*;
@@ -99,6 +101,11 @@ macro_rules! store_conformance_tests {
             removing_a_member_removes_their_data,
             status_reports_backend_and_schema,
             concurrent_conversation_creation_yields_one,
+            profiles_are_saved_replaced_and_deleted,
+            pending_actions_are_answered_once,
+            concurrent_confirmations_succeed_once,
+            tool_preferences_and_summaries_round_trip,
+            another_member_sees_no_assistant_state,
         );
     };
     (@each $($name:ident),* $(,)?) => {

@@ -9,6 +9,7 @@
 pub(crate) mod migrate;
 mod rows;
 
+mod assistant;
 mod audit;
 mod conversations;
 mod events;
@@ -21,6 +22,9 @@ mod memory;
 mod notifications;
 mod runs;
 
+pub(crate) use assistant::{
+    PendingActionRow, ProfileRow, SummaryRow, action_select, not_open, profile_select,
+};
 pub(crate) use job_rows::*;
 pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert};
 pub(crate) use rows::*;
@@ -101,6 +105,7 @@ macro_rules! impl_sql_store {
         $crate::store::sql::impl_event_store!($store);
         $crate::store::sql::impl_notification_store!($store);
         $crate::store::sql::impl_audit_store!($store);
+        $crate::store::sql::impl_assistant_store!($store);
         $crate::store::sql::impl_job_store!($store, $claim_lock);
 
         #[async_trait::async_trait]
@@ -123,9 +128,9 @@ macro_rules! impl_sql_store {
 
 pub(crate) use impl_sql_store;
 pub(crate) use {
-    audit::impl_audit_store, conversations::impl_conversation_store, events::impl_event_store,
-    habits::impl_habit_store, households::impl_household_store,
-    integrations::impl_integration_store, jobs::impl_job_store, jobs::impl_job_store_member_side,
-    memory::impl_memory_store, notifications::impl_notification_store,
-    runs::impl_job_store_runner_side,
+    assistant::impl_assistant_store, audit::impl_audit_store,
+    conversations::impl_conversation_store, events::impl_event_store, habits::impl_habit_store,
+    households::impl_household_store, integrations::impl_integration_store, jobs::impl_job_store,
+    jobs::impl_job_store_member_side, memory::impl_memory_store,
+    notifications::impl_notification_store, runs::impl_job_store_runner_side,
 };
