@@ -2,12 +2,17 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod assistant;
 mod clock;
+pub mod dates;
 pub mod domain;
+pub mod engine;
 mod error;
 mod ids;
+pub mod llm;
 pub mod scheduler;
 pub mod store;
+pub mod transcription;
 pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -1,10 +1,16 @@
-//! The reference family assistant. For now it sets up the household's store and vault and prints
-//! their status; the console chat and the Telegram channel arrive with the Assistant and Telegram
-//! milestones. It uses only fa's public API.
+//! The reference family assistant. It sets up (or opens) the household's store and vault, prints
+//! their status, and opens a chat on the terminal as the household's owner: with a local model
+//! when Ollama (or an OpenAI-compatible server) answers, and with commands only when not. The
+//! Telegram channel arrives with fa-telegram. It uses only fa's public API.
+
+mod model;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
+use fa_core::engine::{App, ConsoleChannel};
 use fa_core::vault::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 use fa_core::{
     ChannelIdentity, HouseholdStore, IntegrationStore, MasterKey, NewMember, Role, SqliteStore,
@@ -14,9 +20,13 @@ use fa_core::{
 const HELP: &str = "\
 family-bot — the reference fa assistant
 
-USAGE: family-bot [--data-dir DIR]
+USAGE: family-bot [--data-dir DIR] [--status]
 
-Sets up (on first run) or opens the household's store and vault, and prints their status.
+Sets up (on first run) or opens the household's store and vault, prints their status, and opens
+a chat on this terminal as the household's owner (Ctrl-D or /quit ends it). Without a reachable
+model the chat still serves commands: /remind, /reminders, /habit, /checkin, /tz, /help.
+
+  --status   print the status and exit
 
 ENVIRONMENT
   FA_DATA_DIR          where data lives (default: $XDG_DATA_HOME/fa or ~/.local/share/fa)
@@ -24,6 +34,10 @@ ENVIRONMENT
   FA_MASTER_KEY_FILE   a file holding it (default: DATA_DIR/master.key, created on first run)
   FA_OWNER_NAME        the first member's name (default: $USER)
   FA_TIMEZONE          the first member's IANA timezone (default: $TZ, /etc/timezone, or UTC)
+  OLLAMA_HOST          the Ollama server (default http://localhost:11434)
+  FA_MODEL             the Ollama model (default qwen3:8b)
+  FA_OPENAI_BASE_URL   use an OpenAI-compatible server instead, e.g. http://127.0.0.1:8080/v1
+  FA_OPENAI_MODEL      its model name;  FA_OPENAI_API_KEY  its key, if it needs one
   TELEGRAM_BOT_TOKEN   the Telegram bot token (the Telegram channel is not built yet)
   RUST_LOG             log filter, e.g. info or fa_core=debug
 ";
@@ -48,6 +62,7 @@ async fn main() -> ExitCode {
 
 async fn run(args: Vec<String>) -> Result<(), String> {
     let mut data_dir = None;
+    let mut status_only = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -55,6 +70,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
                 print!("{HELP}");
                 return Ok(());
             }
+            "--status" => status_only = true,
             "--data-dir" => {
                 data_dir = Some(PathBuf::from(
                     args.next().ok_or("--data-dir needs a directory")?,
@@ -123,9 +139,56 @@ async fn run(args: Vec<String>) -> Result<(), String> {
     } else {
         println!("telegram:  no TELEGRAM_BOT_TOKEN set");
     }
+    if status_only {
+        return Ok(());
+    }
+    chat(Arc::new(store), &members).await
+}
+
+/// The console chat as the household's owner, until the input ends.
+async fn chat(store: Arc<SqliteStore>, members: &[fa_core::Member]) -> Result<(), String> {
+    let owner = members
+        .iter()
+        .find(|m| m.role == Role::Owner)
+        .ok_or("the household has no owner; add one before chatting")?;
+    let identities = store
+        .identities(owner.scope())
+        .await
+        .map_err(|e| e.to_string())?;
+    let sender = match identities.iter().find(|i| i.channel == "console") {
+        Some(identity) => identity.external_id.clone(),
+        None => {
+            let identity = ChannelIdentity::new("console", owner.display_name.clone());
+            store
+                .link_identity(owner.scope(), &identity)
+                .await
+                .map_err(|e| e.to_string())?;
+            identity.external_id
+        }
+    };
+    let mut app = App::builder(store.clone()).channel(Arc::new(ConsoleChannel::stdio(sender)));
+    match model::connect().await {
+        Ok(model) => {
+            println!(
+                "model:     {} ({} tokens of context)",
+                model.name(),
+                model.context_window()
+            );
+            app = app.model(model);
+        }
+        Err(why) => {
+            println!("model:     offline — {why}\n           commands still work; /help lists them")
+        }
+    }
+    let app = app.build().map_err(|e| e.to_string())?;
     println!(
-        "chat:      the console chat is not built yet; this run only checked the store and vault"
+        "chat:      you are {}; type a message, /help for commands, Ctrl-D to quit",
+        owner.display_name
     );
+    app.run(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }
 

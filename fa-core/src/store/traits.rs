@@ -68,6 +68,15 @@ pub trait ConversationStore: Send + Sync {
         message: NewMessage,
     ) -> Result<Message>;
 
+    /// Appends several messages in order, all or nothing, in one write (one commit): how the
+    /// assistant stores a whole turn.
+    async fn append_messages(
+        &self,
+        scope: MemberScope,
+        conversation: ConversationId,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<Message>>;
+
     /// The last `limit` messages of a conversation, oldest first (`limit` is capped at 10,000).
     async fn recent_messages(
         &self,

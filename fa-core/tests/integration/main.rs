@@ -2,6 +2,11 @@
 //! real database file or server can show.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod assistant;
+mod assistant_support;
+mod llm;
 mod postgres;
 mod scheduler;
 mod sqlite;
+mod transcription;
+mod weather;

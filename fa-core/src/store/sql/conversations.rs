@@ -1,5 +1,42 @@
 macro_rules! impl_conversation_store {
     ($store:ty) => {
+        impl $store {
+            /// Inserts a validated message on `conn` (a pooled connection or an open transaction).
+            async fn insert_message_in(
+                &self,
+                conn: &mut <<Self as $crate::store::sql::SqlBackend>::Db as sqlx::Database>::Connection,
+                scope: $crate::MemberScope,
+                conversation: $crate::ConversationId,
+                message: $crate::NewMessage,
+            ) -> $crate::Result<$crate::Message> {
+                let message = $crate::Message {
+                    id: $crate::MessageId::new(),
+                    conversation_id: conversation,
+                    role: message.role,
+                    content: message.content,
+                    metadata: message.metadata,
+                    created_at: self.now(),
+                };
+                sqlx::query(
+                    "INSERT INTO fa_messages \
+                     (id, household_id, member_id, conversation_id, role, content, metadata, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(message.id.as_uuid())
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .bind(conversation.as_uuid())
+                .bind(message.role.as_str())
+                .bind(&message.content)
+                .bind(message.metadata.as_ref().map(sqlx::types::Json))
+                .bind($crate::store::sql::micros(message.created_at))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| self.insert_err(e, "message", message.id.to_string(), "conversation"))?;
+                Ok(message)
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::ConversationStore for $store {
             async fn conversation(
@@ -57,31 +94,30 @@ macro_rules! impl_conversation_store {
                 message: $crate::NewMessage,
             ) -> $crate::Result<$crate::Message> {
                 message.validate()?;
-                let message = $crate::Message {
-                    id: $crate::MessageId::new(),
-                    conversation_id: conversation,
-                    role: message.role,
-                    content: message.content,
-                    metadata: message.metadata,
-                    created_at: self.now(),
-                };
-                sqlx::query(
-                    "INSERT INTO fa_messages \
-                     (id, household_id, member_id, conversation_id, role, content, metadata, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(message.id.as_uuid())
-                .bind(scope.household.as_uuid())
-                .bind(scope.member.as_uuid())
-                .bind(conversation.as_uuid())
-                .bind(message.role.as_str())
-                .bind(&message.content)
-                .bind(message.metadata.as_ref().map(sqlx::types::Json))
-                .bind($crate::store::sql::micros(message.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(|e| self.insert_err(e, "message", message.id.to_string(), "conversation"))?;
-                Ok(message)
+                let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+                self.insert_message_in(&mut conn, scope, conversation, message).await
+            }
+
+            async fn append_messages(
+                &self,
+                scope: $crate::MemberScope,
+                conversation: $crate::ConversationId,
+                messages: Vec<$crate::NewMessage>,
+            ) -> $crate::Result<Vec<$crate::Message>> {
+                for message in &messages {
+                    message.validate()?;
+                }
+                if messages.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // One transaction: one commit (one fsync) for a whole turn, and all or nothing.
+                let mut tx = self.begin_write().await?;
+                let mut stored = Vec::with_capacity(messages.len());
+                for message in messages {
+                    stored.push(self.insert_message_in(&mut tx, scope, conversation, message).await?);
+                }
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok(stored)
             }
 
             async fn recent_messages(

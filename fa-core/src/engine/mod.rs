@@ -1,0 +1,470 @@
+//! The engine: wires a store, the scheduler, an assistant and channels into a running app.
+//!
+//! Each inbound message goes through one pipeline, in a tracing span `turn` with a correlation
+//! id: identify the member by their channel identity → authorize → per-member rate limit →
+//! assistant (or transcriber, or confirm / cancel) → reply or pending action → persist →
+//! metrics. Logs carry ids, kinds and timings, never message text.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use fa_core::engine::{App, ConsoleChannel};
+//! use fa_core::{SqliteOptions, SqliteStore};
+//!
+//! # async fn run() -> fa_core::Result<()> {
+//! let store = Arc::new(SqliteStore::open_with(SqliteOptions::file("fa.db")).await?);
+//! let app = App::builder(store)
+//!     .channel(Arc::new(ConsoleChannel::stdio("owner")))
+//!     .build()?;
+//! app.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+//! # Ok(()) }
+//! ```
+
+mod channel;
+mod console;
+mod limiter;
+mod metrics;
+mod notifier;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+pub use channel::{Channel, Inbound, InboundContent, Outbound};
+pub use console::ConsoleChannel;
+pub use limiter::RateLimit;
+pub use metrics::MetricsSnapshot;
+pub use notifier::ChannelNotifier;
+
+use crate::assistant::{
+    Assistant, AssistantOptions, ModelAssistant, Reply, Toolbox, TurnInput, tools::builtin_toolbox,
+};
+use crate::llm::DynModel;
+use crate::scheduler::{JobRegistry, RunnerOptions, Scheduler, StoreScheduler};
+use crate::transcription::Transcriber;
+use crate::{ChannelIdentity, Clock, DynStore, Member, Result, SystemClock};
+use limiter::MemberLimiter;
+use metrics::Metrics;
+
+/// Builds an [`App`]. Everything but the store has a default: the built-in tools, no model
+/// (commands only), the system clock, 20 messages a minute per member.
+pub struct AppBuilder {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    model: Option<DynModel>,
+    named_models: Vec<(String, DynModel)>,
+    tools: Toolbox,
+    channels: Vec<Arc<dyn Channel>>,
+    transcriber: Option<Arc<dyn Transcriber>>,
+    rate_limit: RateLimit,
+    assistant_options: AssistantOptions,
+    runner_options: RunnerOptions,
+    registry: Option<JobRegistry>,
+}
+
+impl AppBuilder {
+    /// The default language model.
+    pub fn model(mut self, model: DynModel) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// A model that assistant profiles can name.
+    pub fn named_model(mut self, name: impl Into<String>, model: DynModel) -> Self {
+        self.named_models.push((name.into(), model));
+        self
+    }
+
+    /// The tools (default: [`builtin_toolbox`]).
+    pub fn tools(mut self, tools: Toolbox) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// A channel to serve.
+    pub fn channel(mut self, channel: Arc<dyn Channel>) -> Self {
+        self.channels.push(channel);
+        self
+    }
+
+    /// Speech to text for voice messages.
+    pub fn transcriber(mut self, transcriber: Arc<dyn Transcriber>) -> Self {
+        self.transcriber = Some(transcriber);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The per-member rate limit.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// The assistant's limits.
+    pub fn assistant_options(mut self, options: AssistantOptions) -> Self {
+        self.assistant_options = options;
+        self
+    }
+
+    /// The scheduler runner's options.
+    pub fn runner_options(mut self, options: RunnerOptions) -> Self {
+        self.runner_options = options;
+        self
+    }
+
+    /// The job kinds (default: the built-in ones).
+    pub fn job_registry(mut self, registry: JobRegistry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// The app.
+    pub fn build(self) -> Result<App> {
+        let scheduler = Arc::new(
+            StoreScheduler::new(
+                self.store.clone(),
+                self.registry.unwrap_or_else(JobRegistry::with_builtins),
+            )
+            .with_clock(self.clock.clone()),
+        );
+        let mut assistant = ModelAssistant::builder(self.store.clone(), scheduler.clone())
+            .tools(self.tools)
+            .clock(self.clock.clone())
+            .options(self.assistant_options);
+        if let Some(model) = self.model {
+            assistant = assistant.model(model);
+        }
+        for (name, model) in self.named_models {
+            assistant = assistant.named_model(name, model);
+        }
+        Ok(App {
+            inner: Arc::new(AppInner {
+                limiter: MemberLimiter::new(self.rate_limit, self.clock.clone()),
+                store: self.store,
+                scheduler,
+                assistant: Arc::new(assistant.build()),
+                channels: self.channels,
+                transcriber: self.transcriber,
+                metrics: Metrics::default(),
+                runner_options: self.runner_options,
+            }),
+        })
+    }
+}
+
+struct AppInner {
+    store: DynStore,
+    scheduler: Arc<StoreScheduler>,
+    assistant: Arc<ModelAssistant>,
+    channels: Vec<Arc<dyn Channel>>,
+    transcriber: Option<Arc<dyn Transcriber>>,
+    limiter: MemberLimiter,
+    metrics: Metrics,
+    runner_options: RunnerOptions,
+}
+
+/// A running family assistant: store, scheduler, assistant and channels. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("assistant", &self.inner.assistant)
+            .field(
+                "channels",
+                &self
+                    .inner
+                    .channels
+                    .iter()
+                    .map(|c| c.name().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// A builder over a store.
+    pub fn builder(store: DynStore) -> AppBuilder {
+        AppBuilder {
+            store,
+            clock: Arc::new(SystemClock),
+            model: None,
+            named_models: Vec::new(),
+            tools: builtin_toolbox(),
+            channels: Vec::new(),
+            transcriber: None,
+            rate_limit: RateLimit::default(),
+            assistant_options: AssistantOptions::default(),
+            runner_options: RunnerOptions::default(),
+            registry: None,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &DynStore {
+        &self.inner.store
+    }
+
+    /// The scheduler.
+    pub fn scheduler(&self) -> Arc<dyn Scheduler> {
+        self.inner.scheduler.clone()
+    }
+
+    /// The assistant.
+    pub fn assistant(&self) -> &ModelAssistant {
+        &self.inner.assistant
+    }
+
+    /// Counters and turn times so far.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.inner.metrics.snapshot()
+    }
+
+    /// Serves every channel and runs the scheduler until `shutdown` completes or every channel
+    /// has closed. Reminders are delivered to members through the channels
+    /// ([`ChannelNotifier`]).
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let notifier = Arc::new(ChannelNotifier::new(
+            self.inner.store.clone(),
+            self.inner.channels.clone(),
+        ));
+        let runner = self
+            .inner
+            .scheduler
+            .runner(notifier, self.inner.runner_options.clone());
+        let mut stop = stop_rx.clone();
+        let scheduler_task = tokio::spawn(async move {
+            runner
+                .run(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+        let mut serving = tokio::task::JoinSet::new();
+        for channel in self.inner.channels.clone() {
+            let app = self.clone();
+            let mut stop = stop_rx.clone();
+            serving.spawn(async move {
+                loop {
+                    let next = tokio::select! {
+                        next = channel.next() => next,
+                        _ = stop.wait_for(|s| *s) => None,
+                    };
+                    let Some(inbound) = next else { break };
+                    // One task per message, so one slow turn does not hold up other members.
+                    let app = app.clone();
+                    let channel = channel.clone();
+                    tokio::spawn(async move { app.handle(&channel, inbound).await });
+                }
+            });
+        }
+        tokio::pin!(shutdown);
+        tokio::select! {
+            () = &mut shutdown => {}
+            () = async { while serving.join_next().await.is_some() {} } => {}
+        }
+        let _ = stop_tx.send(true);
+        serving.abort_all();
+        let _ = scheduler_task.await;
+    }
+
+    /// Handles one inbound message from `channel` through the whole pipeline and sends the
+    /// answer back on it. Errors are logged and answered with a short apology; nothing is
+    /// returned to the caller, so a bad message cannot stop the channel.
+    pub async fn handle(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
+        let correlation = uuid::Uuid::now_v7();
+        let span = tracing::info_span!("turn", %correlation, channel = channel.name(), member = tracing::field::Empty);
+        self.handle_in_span(channel, inbound).instrument(span).await;
+    }
+
+    async fn handle_in_span(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
+        let started = Instant::now();
+        let inner = &self.inner;
+        let identity = ChannelIdentity::new(channel.name(), &inbound.sender);
+        let member = match inner.store.member_by_identity(&identity).await {
+            Ok(Some(member)) => member,
+            Ok(None) => {
+                Metrics::bump(&inner.metrics.unknown_senders, 1);
+                tracing::info!("message from a sender who is not a member");
+                let text = "You are not a member of this household yet. Ask its owner to add you.";
+                send(channel, &inbound.chat_id, Outbound::Text(text.to_owned())).await;
+                return;
+            }
+            Err(error) => {
+                Metrics::bump(&inner.metrics.failed_turns, 1);
+                tracing::error!(%error, "member lookup failed");
+                return;
+            }
+        };
+        tracing::Span::current().record("member", tracing::field::display(member.id));
+        if !inner.limiter.allow(member.id) {
+            Metrics::bump(&inner.metrics.rate_limited, 1);
+            tracing::info!("rate limited");
+            let text = "You are sending messages faster than I can answer; please wait a moment.";
+            send(channel, &inbound.chat_id, Outbound::Text(text.to_owned())).await;
+            return;
+        }
+        let result = self.answer(channel, &member, &inbound).await;
+        let took = started.elapsed();
+        match result {
+            Ok(reply) => {
+                Metrics::bump(&inner.metrics.turns, 1);
+                Metrics::bump(&inner.metrics.tool_calls, u64::from(reply.tool_calls));
+                Metrics::bump(&inner.metrics.pending_actions, reply.pending.len() as u64);
+                if reply.offline {
+                    Metrics::bump(&inner.metrics.offline_turns, 1);
+                }
+                inner.metrics.record_latency(took);
+                tracing::info!(
+                    took_ms = took.as_millis() as u64,
+                    tool_calls = reply.tool_calls,
+                    pending = reply.pending.len(),
+                    offline = reply.offline,
+                    "turn answered"
+                );
+            }
+            Err(error) => {
+                Metrics::bump(&inner.metrics.failed_turns, 1);
+                tracing::error!(%error, kind = ?error.kind(), "turn failed");
+                let text =
+                    "Sorry, something went wrong on my side; it has been logged. Please try again.";
+                send(channel, &inbound.chat_id, Outbound::Text(text.to_owned())).await;
+            }
+        }
+    }
+
+    async fn answer(
+        &self,
+        channel: &Arc<dyn Channel>,
+        member: &Member,
+        inbound: &Inbound,
+    ) -> Result<Reply> {
+        let inner = &self.inner;
+        let text = match &inbound.content {
+            InboundContent::Answer { action, confirm } => {
+                let reply = inner.assistant.resolve(member, *action, *confirm).await?;
+                send(
+                    channel,
+                    &inbound.chat_id,
+                    Outbound::Text(reply.text.clone()),
+                )
+                .await;
+                return Ok(reply);
+            }
+            InboundContent::Text(text) => text.clone(),
+            InboundContent::Voice(audio) => {
+                let Some(transcriber) = &inner.transcriber else {
+                    let reply =
+                        Reply::text("I cannot listen to voice messages here; please type instead.");
+                    send(
+                        channel,
+                        &inbound.chat_id,
+                        Outbound::Text(reply.text.clone()),
+                    )
+                    .await;
+                    return Ok(reply);
+                };
+                match transcriber
+                    .transcribe(audio.clone(), Some(member.locale.as_str()))
+                    .await
+                {
+                    Ok(transcript) => transcript.text,
+                    Err(error) => {
+                        tracing::warn!(kind = ?error.kind(), "transcription failed");
+                        let reply = Reply::text(format!(
+                            "I could not understand the voice message ({error}); please type instead."
+                        ));
+                        send(
+                            channel,
+                            &inbound.chat_id,
+                            Outbound::Text(reply.text.clone()),
+                        )
+                        .await;
+                        return Ok(reply);
+                    }
+                }
+            }
+        };
+        let conversation = inner
+            .store
+            .conversation(member.scope(), channel.name(), &inbound.chat_id)
+            .await?;
+        let input = TurnInput::new(member.clone(), conversation.id, text);
+        let reply = if channel.can_edit() {
+            self.streamed(channel, &inbound.chat_id, input).await?
+        } else {
+            let reply = inner.assistant.respond(input, None).await?;
+            send(channel, &inbound.chat_id, outbound(&reply)).await;
+            reply
+        };
+        Ok(reply)
+    }
+
+    /// Streams the reply into one message, edited as text arrives, then sets the final text.
+    async fn streamed(
+        &self,
+        channel: &Arc<dyn Channel>,
+        chat_id: &str,
+        input: TurnInput,
+    ) -> Result<Reply> {
+        let (tx, mut rx) = mpsc::channel::<String>(64);
+        let assistant = self.inner.assistant.clone();
+        let turn = tokio::spawn(async move { assistant.respond(input, Some(tx)).await });
+        let mut text = String::new();
+        let mut sent = None;
+        while let Some(delta) = rx.recv().await {
+            text.push_str(&delta);
+            match &sent {
+                None => {
+                    sent = channel
+                        .send(chat_id, Outbound::Text(text.clone()))
+                        .await
+                        .ok()
+                }
+                Some(message) => {
+                    let _ = channel.edit(chat_id, message, &text).await;
+                }
+            }
+        }
+        let reply = turn.await.map_err(|e| crate::Error::Io {
+            context: "the turn task stopped".to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
+        match (&sent, reply.pending.is_empty()) {
+            (Some(message), true) if reply.text != text => {
+                let _ = channel.edit(chat_id, message, &reply.text).await;
+            }
+            (Some(_), true) => {}
+            _ => send(channel, chat_id, outbound(&reply)).await,
+        }
+        Ok(reply)
+    }
+}
+
+fn outbound(reply: &Reply) -> Outbound {
+    if reply.pending.is_empty() {
+        Outbound::Text(reply.text.clone())
+    } else {
+        Outbound::Pending {
+            text: reply.text.clone(),
+            actions: reply.pending.clone(),
+        }
+    }
+}
+
+async fn send(channel: &Arc<dyn Channel>, chat_id: &str, message: Outbound) {
+    if let Err(error) = channel.send(chat_id, message).await {
+        tracing::warn!(%error, "could not send the reply");
+    }
+}

@@ -1,0 +1,156 @@
+//! The engine end to end on the console channel: identify, rate limit, reply, confirm, and a
+//! reminder delivered back to the console.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fa_core::engine::{App, Channel, ConsoleChannel, Inbound, RateLimit};
+use fa_core::llm::{ScriptedModel, ScriptedReply};
+use fa_core::scheduler::RunnerOptions;
+use fa_core::*;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
+
+use crate::assistant_support::Harness;
+
+struct Console {
+    keyboard: DuplexStream,
+    screen: tokio::io::Lines<BufReader<DuplexStream>>,
+}
+
+impl Console {
+    async fn type_line(&mut self, line: &str) {
+        self.keyboard
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    /// Lines printed until one contains `needle` (fails after 10 s of silence).
+    async fn read_until(&mut self, needle: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), self.screen.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("no {needle:?} on the console; saw {seen:?}"))
+                .unwrap()
+                .unwrap();
+            let hit = line.contains(needle);
+            seen.push(line);
+            if hit {
+                return seen;
+            }
+        }
+    }
+}
+
+fn console(sender: &str) -> (Arc<ConsoleChannel>, Console) {
+    let (keyboard, input) = tokio::io::duplex(4096);
+    let (output, screen) = tokio::io::duplex(65536);
+    let channel = Arc::new(ConsoleChannel::new(input, output, sender));
+    (
+        channel,
+        Console {
+            keyboard,
+            screen: BufReader::new(screen).lines(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn the_console_chat_sets_a_reminder_confirms_and_delivers_it() {
+    let h = Harness::new().await;
+    h.store
+        .link_identity(h.ana.scope(), &ChannelIdentity::new("console", "owner"))
+        .await
+        .unwrap();
+    let model = Arc::new(ScriptedModel::new([ScriptedReply::call(
+        "create_reminder",
+        json!({"text": "water the plants", "when": "in 5 minutes"}),
+    )]));
+    let (channel, mut screen) = console("owner");
+    let mut runner = RunnerOptions::default();
+    runner.poll_interval = Duration::from_millis(20);
+    let app = App::builder(h.store.clone())
+        .clock(h.clock.clone())
+        .model(model)
+        .channel(channel)
+        .runner_options(runner)
+        .build()
+        .unwrap();
+    let running = tokio::spawn({
+        let app = app.clone();
+        async move { app.run(std::future::pending()).await }
+    });
+
+    screen
+        .type_line("/remind me tomorrow at 9 to call grandma")
+        .await;
+    screen
+        .read_until("Reminder set for Thu 19 Nov 09:00 (Europe/Berlin): call grandma")
+        .await;
+
+    screen
+        .type_line("please remind me to water the plants in 5 minutes")
+        .await;
+    let shown = screen.read_until("Type yes to confirm").await;
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("[1] Remind you Wed 18 Nov 11:20: water the plants")),
+        "{shown:?}"
+    );
+    screen.type_line("yes").await;
+    screen.read_until("Reminder set for Wed 18 Nov 11:20").await;
+
+    // Five minutes later the runner fires it onto the console.
+    h.clock.advance(chrono::Duration::minutes(5));
+    screen.read_until("⏰ water the plants").await;
+
+    let metrics = app.metrics();
+    assert_eq!(metrics.turns, 3);
+    assert_eq!(metrics.pending_actions, 1);
+    assert_eq!(metrics.tool_calls, 1);
+    running.abort();
+}
+
+#[tokio::test]
+async fn strangers_are_turned_away_and_fast_senders_are_limited() {
+    let h = Harness::new().await;
+    h.store
+        .link_identity(h.ana.scope(), &ChannelIdentity::new("console", "owner"))
+        .await
+        .unwrap();
+    let (stranger_channel, mut stranger) = console("someone-else");
+    let app = App::builder(h.store.clone())
+        .clock(h.clock.clone())
+        .rate_limit(RateLimit::new(6, 2))
+        .build()
+        .unwrap();
+    let stranger_channel: Arc<dyn Channel> = stranger_channel;
+    app.handle(
+        &stranger_channel,
+        Inbound::text("console", "someone-else", "hi"),
+    )
+    .await;
+    stranger.read_until("not a member of this household").await;
+
+    let (owner_channel, mut owner) = console("owner");
+    let owner_channel: Arc<dyn Channel> = owner_channel;
+    for _ in 0..2 {
+        app.handle(&owner_channel, Inbound::text("console", "owner", "/help"))
+            .await;
+    }
+    app.handle(&owner_channel, Inbound::text("console", "owner", "/help"))
+        .await;
+    owner.read_until("faster than I can answer").await;
+    // Six a minute: one more is allowed ten seconds later.
+    h.clock.advance(chrono::Duration::seconds(10));
+    app.handle(&owner_channel, Inbound::text("console", "owner", "/tz"))
+        .await;
+    owner.read_until("Your time zone is Europe/Berlin").await;
+    let metrics = app.metrics();
+    assert_eq!(metrics.unknown_senders, 1);
+    assert_eq!(metrics.rate_limited, 1);
+    assert_eq!(metrics.turns, 3);
+}
