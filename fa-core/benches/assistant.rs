@@ -1,8 +1,9 @@
-//! Turn overhead without the model: a scripted model that answers at once, a SQLite file store
+//! Turn overhead without the model: a model that answers at once, a SQLite file store
 //! (WAL, synchronous=FULL), the built-in toolbox, and one tool call per turn (`recall`, which
 //! reads the member's saved facts), then a text answer. Each turn stores the member's message,
 //! the call, its result and the answer, and reads history, summary and facts to build the
-//! prompt. Prints one JSON line: turns, p50 / p99 / max per turn in µs, turns/s.
+//! prompt; every few turns the rolling summary is rewritten (the model's summary is instant
+//! too). Prints one JSON line: turns, p50 / p99 / max per turn in µs, turns/s.
 //!
 //! `cargo bench -p fa-core --bench assistant -- [--turns N] [--warmup N]`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -10,12 +11,56 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_trait::async_trait;
 use fa_core::assistant::tools::builtin_toolbox;
 use fa_core::assistant::{Assistant, ModelAssistant, TurnInput};
-use fa_core::llm::{ScriptedModel, ScriptedReply};
+use fa_core::llm::{
+    ChatMessage, ChatRequest, ChatResponse, ChatRole, LanguageModel, ModelError, ModelInfo,
+    ToolCall,
+};
 use fa_core::scheduler::{JobRegistry, StoreScheduler};
 use fa_core::*;
 use serde_json::json;
+
+/// Answers at once: a summary when asked for one, a text after a tool result, else a call to
+/// `recall`.
+#[derive(Debug)]
+struct InstantModel;
+
+#[async_trait]
+impl LanguageModel for InstantModel {
+    fn name(&self) -> &str {
+        "instant"
+    }
+
+    fn context_window(&self) -> u32 {
+        8192
+    }
+
+    async fn probe(&self) -> Result<ModelInfo, ModelError> {
+        Ok(ModelInfo::new("instant", true, Some(8192)))
+    }
+
+    async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ModelError> {
+        let first = &request.messages[0].content;
+        let last = request.messages.last().unwrap();
+        let message = if first.starts_with("Summarise") {
+            ChatMessage::assistant("They asked what I know, many times.")
+        } else if last.role == ChatRole::Tool {
+            ChatMessage::assistant("Here are your facts.")
+        } else {
+            ChatMessage::assistant_calls(
+                "",
+                vec![ToolCall {
+                    id: "call_0".into(),
+                    name: "recall".into(),
+                    arguments: json!({"query": "fact"}),
+                }],
+            )
+        };
+        Ok(ChatResponse::new(message))
+    }
+}
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -51,10 +96,7 @@ async fn main() {
         store.clone(),
         JobRegistry::with_builtins(),
     ));
-    let model = Arc::new(ScriptedModel::cycle([
-        ScriptedReply::call("recall", json!({"query": "fact"})),
-        ScriptedReply::text("Here are your facts."),
-    ]));
+    let model = Arc::new(InstantModel);
     let assistant = ModelAssistant::builder(store.clone(), scheduler)
         .tools(builtin_toolbox())
         .model(model)

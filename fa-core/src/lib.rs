@@ -16,6 +16,11 @@ pub mod transcription;
 pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+
+/// The guide `docs/WRITING_TOOLS.md`, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/WRITING_TOOLS.md")]
+struct WritingToolsGuide;
 pub use domain::*;
 pub use error::{Error, ErrorKind, Result};
 pub use ids::*;

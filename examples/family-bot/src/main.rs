@@ -168,7 +168,7 @@ async fn chat(store: Arc<SqliteStore>, members: &[fa_core::Member]) -> Result<()
     };
     let mut app = App::builder(store.clone()).channel(Arc::new(ConsoleChannel::stdio(sender)));
     match model::connect().await {
-        Ok(model) => {
+        Ok((model, None)) => {
             println!(
                 "model:     {} ({} tokens of context)",
                 model.name(),
@@ -176,8 +176,15 @@ async fn chat(store: Arc<SqliteStore>, members: &[fa_core::Member]) -> Result<()
             );
             app = app.model(model);
         }
+        Ok((model, Some(why))) => {
+            println!(
+                "model:     offline for now — {why}\n           commands work; other messages are kept for /retry once {} answers",
+                model.name()
+            );
+            app = app.model(model);
+        }
         Err(why) => {
-            println!("model:     offline — {why}\n           commands still work; /help lists them")
+            println!("model:     none — {why}\n           commands still work; /help lists them")
         }
     }
     let app = app.build().map_err(|e| e.to_string())?;
@@ -189,7 +196,8 @@ async fn chat(store: Arc<SqliteStore>, members: &[fa_core::Member]) -> Result<()
         let _ = tokio::signal::ctrl_c().await;
     })
     .await;
-    Ok(())
+    // The terminal reader blocks in a thread that would keep the process waiting for a line.
+    std::process::exit(0)
 }
 
 fn default_data_dir() -> Option<PathBuf> {

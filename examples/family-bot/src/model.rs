@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use fa_core::llm::{DynModel, OllamaModel, OllamaOptions, OpenAiCompatibleModel, OpenAiOptions};
 
-/// The model to use, or why there is none (the bot then runs on commands only).
-pub async fn connect() -> Result<DynModel, String> {
+/// The model to use, or why there is none (the bot then runs on commands only). A server that
+/// is down now is still used: the chat answers offline until it is back. A model that does not
+/// exist or cannot call tools is not.
+pub async fn connect() -> Result<(DynModel, Option<String>), String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let model: DynModel = match env("FA_OPENAI_BASE_URL") {
         Some(base_url) => {
@@ -24,6 +26,9 @@ pub async fn connect() -> Result<DynModel, String> {
             Arc::new(OllamaModel::new(OllamaOptions::new(name)).map_err(|e| e.to_string())?)
         }
     };
-    model.probe().await.map_err(|e| e.to_string())?;
-    Ok(model)
+    match model.probe().await {
+        Ok(_) => Ok((model, None)),
+        Err(error) if error.is_offline() => Ok((model, Some(error.to_string()))),
+        Err(error) => Err(error.to_string()),
+    }
 }

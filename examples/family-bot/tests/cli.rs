@@ -92,3 +92,83 @@ fn a_garbage_database_stops_with_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a usable fa database"), "{err}");
 }
+
+/// Runs the bot with `lines` typed into its console chat, without a model (Ollama's address is
+/// a closed local port).
+fn chat(data_dir: &Path, lines: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_family-bot"));
+    cmd.arg("--data-dir").arg(data_dir);
+    for name in [
+        "FA_MASTER_KEY",
+        "FA_MASTER_KEY_FILE",
+        "TELEGRAM_BOT_TOKEN",
+        "TZ",
+        "FA_OPENAI_BASE_URL",
+    ] {
+        cmd.env_remove(name);
+    }
+    let mut child = cmd
+        .env("FA_OWNER_NAME", "Alex")
+        .env("FA_TIMEZONE", "Europe/Berlin")
+        .env("OLLAMA_HOST", format!("127.0.0.1:{port}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_console_chat_sets_and_lists_a_reminder_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chat(
+        dir.path(),
+        "/remind me tomorrow at 9 to call grandma\n/reminders\n/quit\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("model:     offline for now — cannot reach Ollama"),
+        "{text}"
+    );
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let tomorrow = (chrono::Utc::now().with_timezone(&berlin) + chrono::Duration::days(1))
+        .format("%a %-d %b")
+        .to_string();
+    assert!(
+        text.contains(&format!(
+            "Reminder set for {tomorrow} 09:00 (Europe/Berlin): call grandma"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("1. {tomorrow} 09:00 — call grandma")),
+        "{text}"
+    );
+    // The reminder is kept: a second run lists it again.
+    let again = stdout(&chat(dir.path(), "/reminders\n"));
+    assert!(
+        again.contains(&format!("1. {tomorrow} 09:00 — call grandma")),
+        "{again}"
+    );
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !logs.contains("grandma"),
+        "message text in the logs: {logs}"
+    );
+}

@@ -16,6 +16,8 @@ pub const HELP: &str = "\
 /habit [new <name> [<n> per week] | done <name> | <name>]: list, create or tick off habits, e.g. /habit new stretch 3 per week
 /checkin <mood 1-5> [note]: say how you feel, e.g. /checkin 4 slept well
 /tz [zone]: show or set your time zone, e.g. /tz Europe/Berlin
+/retry: answer the message kept while the model was offline, e.g. /retry
+/confirm [on|off <tool>]: list tools that ask first, or stop / start asking, e.g. /confirm off remember
 /help: show this help, e.g. /help";
 
 /// The longest habit name accepted, in characters (the store's limit).
@@ -527,6 +529,8 @@ mod tests {
             "/habit",
             "/checkin",
             "/tz",
+            "/retry",
+            "/confirm",
             "/help",
         ] {
             let line = lines
@@ -537,7 +541,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("no line for {command}"));
             assert!(line.contains("e.g. /"), "{line}");
         }
-        assert_eq!(lines.len(), 7);
+        assert_eq!(lines.len(), 9);
     }
 
     proptest! {

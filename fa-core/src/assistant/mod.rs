@@ -2,7 +2,7 @@
 //!
 //! A [`ModelAssistant`] answers with a [`LanguageModel`](crate::llm::LanguageModel) and a
 //! [`Toolbox`]. Every tool call the model makes is run — including calls a local model wrote as
-//! text — and a call that would change something becomes a [`PendingAction`](crate::PendingAction)
+//! text — and a call that would change something becomes a [`PendingAction`]
 //! the member confirms or cancels, unless they opted out for that tool. Each member's history,
 //! rolling summary and saved facts are theirs alone: every read goes through their
 //! [`MemberScope`](crate::MemberScope).
@@ -47,7 +47,7 @@ use tokio::sync::mpsc;
 pub use commands::{Command, CommandError, HELP, HabitCommand, parse_command};
 pub use context::estimate_tokens;
 pub use model_assistant::{AssistantOptions, ModelAssistant, ModelAssistantBuilder};
-pub use tool::{Delegate, DynTool, Tool, ToolContext, ToolError, Toolbox};
+pub use tool::{Delegate, DynTool, Proposal, Tool, ToolContext, ToolError, Toolbox};
 
 use crate::{ConversationId, Member, PendingAction, PendingActionId, Result};
 

@@ -40,7 +40,9 @@ pub struct AssistantOptions {
     pub pending_ttl: Duration,
     /// Tokens kept free for the answer (default 1024).
     pub reply_reserve: u32,
-    /// How many stored messages are read to build the history (default 200).
+    /// How many stored messages are read to build the history (default 60). When the part not
+    /// yet summarised fills three quarters of them, its older half is folded into the rolling
+    /// summary, so no message leaves the window unsummarised.
     pub history_messages: u32,
     /// At most this many saved facts go into the prompt (default 8).
     pub max_facts: usize,
@@ -56,7 +58,7 @@ impl Default for AssistantOptions {
             tool_timeout: Duration::from_secs(30),
             pending_ttl: Duration::from_secs(15 * 60),
             reply_reserve: 1024,
-            history_messages: 200,
+            history_messages: 60,
             max_facts: 8,
             system_prompt: DEFAULT_SYSTEM_PROMPT.to_owned(),
         }
@@ -342,12 +344,29 @@ impl ModelAssistant {
             .unzip();
         let (mut system, mut budget) = build(summary.as_ref().map(|s| s.summary.as_str()));
         let mut keep = context::fitting_tail(&chat, budget);
-        if keep < chat.len() {
-            // Older messages no longer fit: fold them into the rolling summary.
-            let older = &chat[..chat.len() - keep];
-            let through = with_ids[chat.len() - keep - 1].id;
+        // Fold older messages into the rolling summary when they no longer fit, or when the
+        // unsummarised part fills three quarters of the messages read: then it is folded
+        // before any message could slip out of the read window unsummarised.
+        let limit = self.inner.options.history_messages as usize;
+        let mut fold = if keep < chat.len() {
+            chat.len() - keep
+        } else if recent.len() * 4 >= limit * 3 {
+            chat.len() / 2
+        } else {
+            0
+        };
+        // A tool call and its results stay on the same side.
+        while fold > 0 && fold < chat.len() && chat[fold].role == crate::llm::ChatRole::Tool {
+            fold += 1;
+        }
+        if fold > 0 {
+            let through = with_ids[fold - 1].id;
             match self
-                .summarize(model, summary.as_ref().map(|s| s.summary.as_str()), older)
+                .summarize(
+                    model,
+                    summary.as_ref().map(|s| s.summary.as_str()),
+                    &chat[..fold],
+                )
                 .await
             {
                 Ok(text) => {
@@ -358,7 +377,7 @@ impl ModelAssistant {
                             .await?,
                     );
                     (system, budget) = build(summary.as_ref().map(|s| s.summary.as_str()));
-                    keep = context::fitting_tail(&chat, budget);
+                    keep = context::fitting_tail(&chat[fold..], budget);
                 }
                 Err(error) => {
                     tracing::warn!(%error, "could not summarise older messages; they are left out")
@@ -457,24 +476,28 @@ impl ModelAssistant {
                 ));
             }
         }
-        let timeout = self.inner.options.tool_timeout;
+        let timeout = tool.timeout().unwrap_or(self.inner.options.tool_timeout);
         if tool.changes_state() && !unconfirmed.iter().any(|t| t == tool.name()) {
             let Mode::Turn(conversation) = mode else {
                 return CallOutcome::Done(
                     "this assistant may only look things up; the member's own assistant makes changes".to_owned(),
                 );
             };
-            let summary =
-                match tokio::time::timeout(timeout, tool.describe(ctx, &call.arguments)).await {
-                    Ok(Ok(summary)) => summary,
-                    Ok(Err(error)) => return CallOutcome::from_error(error),
-                    Err(_) => return CallOutcome::Failed(format!("{} took too long", call.name)),
-                };
+            let proposal = match tokio::time::timeout(
+                timeout,
+                tool.propose(ctx, call.arguments.clone()),
+            )
+            .await
+            {
+                Ok(Ok(proposal)) => proposal,
+                Ok(Err(error)) => return CallOutcome::from_error(error),
+                Err(_) => return CallOutcome::Failed(format!("{} took too long", call.name)),
+            };
             let expires = ctx.now()
                 + chrono::Duration::from_std(self.inner.options.pending_ttl)
                     .unwrap_or(chrono::Duration::minutes(15));
             let action =
-                NewPendingAction::new(&call.name, call.arguments.clone(), summary, expires)
+                NewPendingAction::new(&call.name, proposal.arguments, proposal.summary, expires)
                     .in_conversation(conversation);
             return match ctx.store().create_pending_action(ctx.scope(), action).await {
                 Ok(action) => CallOutcome::Pending(action),
@@ -482,7 +505,7 @@ impl ModelAssistant {
             };
         }
         match tokio::time::timeout(timeout, tool.call(ctx, call.arguments.clone())).await {
-            Ok(Ok(text)) => CallOutcome::Done(text),
+            Ok(Ok(text)) => CallOutcome::Done(clip(text, MAX_TOOL_RESULT_CHARS)),
             Ok(Err(error)) => CallOutcome::from_error(error),
             Err(_) => CallOutcome::Failed(format!(
                 "{} took longer than {timeout:?} and was stopped",
@@ -543,19 +566,28 @@ impl ModelAssistant {
                     );
                     message.tool_calls = scan.calls;
                     message.content = scan.remaining_text;
-                    unknown = scan.unknown;
+                    // Calls to tools that do not exist are answered like any call, so each result
+                    // follows the call it answers in the stored history.
+                    for (i, name) in scan.unknown.into_iter().enumerate() {
+                        unknown.push(name.clone());
+                        message.tool_calls.push(ToolCall {
+                            id: format!("unknown_{i}"),
+                            name,
+                            arguments: serde_json::json!({}),
+                        });
+                    }
                 }
             }
             if message.tool_calls.is_empty() && unknown.is_empty() {
                 log.push(NewMessage::new(
                     crate::MessageRole::Assistant,
-                    &message.content,
+                    storable(&message.content),
                 ));
                 reply.text = message.content;
                 return Ok(reply);
             }
             log.push(
-                NewMessage::new(crate::MessageRole::Assistant, &message.content)
+                NewMessage::new(crate::MessageRole::Assistant, storable(&message.content))
                     .with_metadata(json!({ meta::TOOL_CALLS: message.tool_calls })),
             );
             messages.push(message.clone());
@@ -564,20 +596,6 @@ impl ModelAssistant {
                 reply.tool_calls += 1;
                 let outcome = self.run_call(ctx, call, tools, &unconfirmed, mode).await;
                 results.push((call.clone(), outcome));
-            }
-            for name in unknown {
-                let call = ToolCall {
-                    id: format!("unknown_{name}"),
-                    name: name.clone(),
-                    arguments: serde_json::Value::Null,
-                };
-                results.push((
-                    call,
-                    CallOutcome::Invalid(format!(
-                        "there is no tool called {name}; the tools are: {}",
-                        known.join(", ")
-                    )),
-                ));
             }
             let mut gave_up = None;
             for (call, outcome) in results {
@@ -602,7 +620,7 @@ impl ModelAssistant {
                     reply.pending.push(action);
                 }
                 log.push(
-                    NewMessage::new(crate::MessageRole::Tool, &content).with_metadata(
+                    NewMessage::new(crate::MessageRole::Tool, storable(&content)).with_metadata(
                         json!({ meta::TOOL_CALL_ID: call.id, meta::TOOL_NAME: call.name }),
                     ),
                 );
@@ -613,6 +631,7 @@ impl ModelAssistant {
                     "Sorry, I could not work out the details for {tool} ({why}). Please say it \
                      another way, or use a command, e.g. /remind me tomorrow at 9 to call grandma."
                 );
+                log.push(NewMessage::new(crate::MessageRole::Assistant, &reply.text));
                 return Ok(reply);
             }
             if !reply.pending.is_empty() {
@@ -628,6 +647,7 @@ impl ModelAssistant {
             "I could not finish this in {} steps. Please ask again in smaller pieces.",
             self.inner.options.max_steps
         );
+        log.push(NewMessage::new(crate::MessageRole::Assistant, &reply.text));
         Ok(reply)
     }
 
@@ -681,7 +701,32 @@ impl ModelAssistant {
         retry_of: Option<crate::MessageId>,
     ) -> Result<Reply> {
         let member = &input.member;
-        let profile = self.profile(member, input.profile.as_deref()).await?;
+        if let Err(error) = NewMessage::new(crate::MessageRole::User, &input.text).validate() {
+            return Ok(Reply::text(format!("I cannot take that message: {error}")));
+        }
+        let profile = match self.profile(member, input.profile.as_deref()).await {
+            Ok(profile) => profile,
+            Err(crate::Error::NotFound { .. }) => {
+                let names: Vec<String> = self
+                    .inner
+                    .store
+                    .profiles(member.household_id)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect();
+                return Ok(Reply::text(format!(
+                    "There is no assistant called {:?}; the household has: {}.",
+                    input.profile.as_deref().unwrap_or_default(),
+                    if names.is_empty() {
+                        "only the default one".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                )));
+            }
+            Err(error) => return Err(error),
+        };
         let model = self.model_for(profile.as_ref());
         let mut user = NewMessage::new(crate::MessageRole::User, &input.text);
         if let Some(original) = retry_of {
@@ -744,7 +789,8 @@ impl ModelAssistant {
             Err((error, partial)) => {
                 tracing::warn!(kind = ?error.kind(), "model unavailable; answering offline");
                 let kept = partial.model_requests <= 1;
-                if kept {
+                // A failed /retry leaves the original kept message as it is.
+                if kept && retry_of.is_none() {
                     // No model saw it: keep it, to be answered on /retry only.
                     log.push(
                         NewMessage::new(crate::MessageRole::User, &input.text)
@@ -763,6 +809,22 @@ impl ModelAssistant {
             }
         }
     }
+}
+
+/// The longest tool result handed to the model; longer ones are cut, so one tool cannot
+/// overflow the context window.
+const MAX_TOOL_RESULT_CHARS: usize = 8_000;
+
+fn clip(text: String, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{} … (cut)", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Text as the store accepts it: no NUL characters, at most 99,000 characters.
+fn storable(text: &str) -> String {
+    clip(text.replace('\0', ""), 99_000)
 }
 
 /// Whether streamed text may be the start of a tool call written as text.
@@ -804,10 +866,15 @@ impl Assistant for ModelAssistant {
     ) -> Result<Reply> {
         let text = input.text.trim();
         if text.starts_with('/') {
-            if text.eq_ignore_ascii_case("/retry")
-                || text.to_ascii_lowercase().starts_with("/retry@")
-            {
+            let lower = text.to_ascii_lowercase();
+            if lower == "/retry" || lower.starts_with("/retry@") {
                 return self.retry(input, deltas).await;
+            }
+            if lower == "/confirm"
+                || lower.starts_with("/confirm ")
+                || lower.starts_with("/confirm@")
+            {
+                return self.confirm_setting(&input.member, text).await;
             }
             let ctx = self.context(&input.member, 1);
             return offline::run_command(&ctx, input.conversation, text).await;
@@ -857,7 +924,9 @@ impl Assistant for ModelAssistant {
                     .await
                     {
                         Ok(Ok(text)) => text,
-                        Ok(Err(error)) => format!("That did not work: {error}"),
+                        Ok(Err(error)) => {
+                            format!("That did not work: {error}. Ask me again to retry.")
+                        }
                         Err(_) => {
                             "That took too long and was stopped; please try again.".to_owned()
                         }
@@ -878,6 +947,53 @@ impl Assistant for ModelAssistant {
 }
 
 impl ModelAssistant {
+    /// `/confirm` lists the changing tools and whether they ask first; `/confirm off <tool>`
+    /// lets one run without asking, `/confirm on <tool>` asks again.
+    async fn confirm_setting(&self, member: &Member, text: &str) -> Result<Reply> {
+        let words: Vec<&str> = text.split_whitespace().skip(1).collect();
+        let changing: Vec<&str> = self
+            .inner
+            .toolbox
+            .available(member.role, None)
+            .filter(|t| t.changes_state())
+            .map(|t| t.name())
+            .collect();
+        let scope = member.scope();
+        match words.as_slice() {
+            [] => {
+                let skipped = self.inner.store.tools_without_confirmation(scope).await?;
+                let lines: Vec<String> = changing
+                    .iter()
+                    .map(|t| {
+                        let asks = if skipped.iter().any(|s| s == t) {
+                            "runs at once"
+                        } else {
+                            "asks first"
+                        };
+                        format!("{t}: {asks}")
+                    })
+                    .collect();
+                Ok(Reply::text(lines.join("\n")))
+            }
+            [setting @ ("on" | "off"), tool] if changing.contains(tool) => {
+                let confirm = *setting == "on";
+                self.inner
+                    .store
+                    .set_tool_confirmation(scope, tool, confirm)
+                    .await?;
+                Ok(Reply::text(if confirm {
+                    format!("I will ask before {tool} runs.")
+                } else {
+                    format!("{tool} will run without asking. /confirm on {tool} undoes this.")
+                }))
+            }
+            _ => Ok(Reply::text(format!(
+                "Usage: /confirm, /confirm off <tool> or /confirm on <tool>; the tools that ask first are: {}",
+                changing.join(", ")
+            ))),
+        }
+    }
+
     async fn retry(&self, input: TurnInput, deltas: Option<mpsc::Sender<String>>) -> Result<Reply> {
         let recent = self
             .inner

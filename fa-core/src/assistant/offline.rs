@@ -1,7 +1,8 @@
 //! Commands, run without a model: what keeps the assistant useful when the model is offline.
 
 use super::tools::{
-    find_habit, format_local, habit_stats, render_list, trigger_for, upcoming_reminders,
+    find_habit, format_local, habit_stats, nth_reminder, reminder_set, render_list, trigger_for,
+    upcoming_reminders,
 };
 use super::{Command, HELP, HabitCommand, Reply, ToolContext, ToolError, parse_command};
 use crate::scheduler::NewJob;
@@ -50,37 +51,16 @@ async fn execute(ctx: &ToolContext, command: Command) -> Result<String, ToolErro
     let tz = ctx.timezone();
     Ok(match command {
         Command::Remind { when, text } => {
-            let job = ctx
-                .scheduler()
+            ctx.scheduler()
                 .schedule(ctx.scope(), NewJob::reminder(&text, trigger_for(&when)))
                 .await?;
-            let next = ctx.scheduler().upcoming(ctx.scope(), 200).await?;
-            let first = next
-                .iter()
-                .find(|u| u.job.id == job.id)
-                .map(|u| format_local(&u.occurrence.due_at.with_timezone(&tz)))
-                .unwrap_or_else(|| "—".to_owned());
-            let repeats = match &when {
-                crate::dates::When::Once(_) => String::new(),
-                crate::dates::When::Recurring { rule, .. } => {
-                    format!(", {}", super::tools::describe_rule(rule))
-                }
-            };
-            format!("Reminder set for {first} ({tz}){repeats}: {text}")
+            reminder_set(&when, tz, &text)
         }
         Command::Reminders => render_list(&upcoming_reminders(ctx).await?, tz),
         Command::Cancel { index } => {
-            let list = upcoming_reminders(ctx).await?;
-            let count = list.len();
-            let target = usize::try_from(index)
-                .ok()
-                .and_then(|i| i.checked_sub(1))
-                .and_then(|i| list.into_iter().nth(i))
-                .ok_or_else(|| {
-                    ToolError::failed(format!(
-                        "There is no reminder {index}; there are {count}. See /reminders."
-                    ))
-                })?;
+            let target = nth_reminder(ctx, index).await.map_err(|_| {
+                ToolError::failed(format!("There is no reminder {index}. See /reminders."))
+            })?;
             ctx.scheduler().cancel(ctx.scope(), target.job.id).await?;
             format!("Cancelled: {}", super::tools::reminder_text(&target.job))
         }

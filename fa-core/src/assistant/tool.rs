@@ -205,6 +205,25 @@ pub trait Tool: Send + Sync {
         Ok(format!("run {}", self.name()))
     }
 
+    /// For a tool that changes state: the pending action to store — what will happen, in words,
+    /// and the arguments to run it with once confirmed. Override it to pin anything that could
+    /// drift between proposal and confirmation (a relative time to an instant, a list position
+    /// to an id), so the member gets exactly what they were shown. The default keeps the
+    /// arguments as they are and takes the words from [`describe`](Self::describe).
+    async fn propose(
+        &self,
+        ctx: &ToolContext,
+        arguments: serde_json::Value,
+    ) -> Result<Proposal, ToolError> {
+        let summary = self.describe(ctx, &arguments).await?;
+        Ok(Proposal { summary, arguments })
+    }
+
+    /// How long one call may take; `None`: the assistant's `tool_timeout`.
+    fn timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// Runs the call; returns what to tell the model (and, for a confirmed action, the member).
     async fn call(
         &self,
@@ -218,6 +237,26 @@ pub trait Tool: Send + Sync {
             name: self.name().to_owned(),
             description: self.description().to_owned(),
             parameters: self.parameters(),
+        }
+    }
+}
+
+/// A change a tool proposes: the words shown to the member and the arguments it runs with.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Proposal {
+    /// What will happen, in words for the member.
+    pub summary: String,
+    /// The arguments [`Tool::call`] gets once the member confirms.
+    pub arguments: serde_json::Value,
+}
+
+impl Proposal {
+    /// A proposal.
+    pub fn new(summary: impl Into<String>, arguments: serde_json::Value) -> Self {
+        Self {
+            summary: summary.into(),
+            arguments,
         }
     }
 }

@@ -25,6 +25,7 @@ mod limiter;
 mod metrics;
 mod notifier;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -46,6 +47,12 @@ use crate::transcription::Transcriber;
 use crate::{ChannelIdentity, Clock, DynStore, Member, Result, SystemClock};
 use limiter::MemberLimiter;
 use metrics::Metrics;
+
+/// How long turns under way may take to finish when the app stops.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How often a streamed reply is edited at most (Telegram allows about one edit a second).
+const EDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Builds an [`App`]. Everything but the store has a default: the built-in tools, no model
 /// (commands only), the system clock, 20 messages a minute per member.
@@ -256,17 +263,32 @@ impl App {
             let app = self.clone();
             let mut stop = stop_rx.clone();
             serving.spawn(async move {
+                // One worker per chat: a chat's messages are answered in order, while one slow
+                // turn does not hold up other chats.
+                let mut chats: HashMap<String, mpsc::UnboundedSender<Inbound>> = HashMap::new();
+                let mut workers = tokio::task::JoinSet::new();
                 loop {
                     let next = tokio::select! {
                         next = channel.next() => next,
                         _ = stop.wait_for(|s| *s) => None,
                     };
                     let Some(inbound) = next else { break };
-                    // One task per message, so one slow turn does not hold up other members.
-                    let app = app.clone();
-                    let channel = channel.clone();
-                    tokio::spawn(async move { app.handle(&channel, inbound).await });
+                    chats.retain(|_, queue| !queue.is_closed());
+                    let queue = chats.entry(inbound.chat_id.clone()).or_insert_with(|| {
+                        let (tx, mut rx) = mpsc::unbounded_channel::<Inbound>();
+                        let (app, channel) = (app.clone(), channel.clone());
+                        workers.spawn(async move {
+                            while let Some(inbound) = rx.recv().await {
+                                app.handle(&channel, inbound).await;
+                            }
+                        });
+                        tx
+                    });
+                    let _ = queue.send(inbound);
                 }
+                // The channel closed: answer what was already received, then stop.
+                drop(chats);
+                while workers.join_next().await.is_some() {}
             });
         }
         tokio::pin!(shutdown);
@@ -275,6 +297,14 @@ impl App {
             () = async { while serving.join_next().await.is_some() {} } => {}
         }
         let _ = stop_tx.send(true);
+        // Turns under way finish (and are stored) before the app stops, within a limit.
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while serving.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("turns still running at shutdown were stopped");
+        }
         serving.abort_all();
         let _ = scheduler_task.await;
     }
@@ -423,6 +453,8 @@ impl App {
         let turn = tokio::spawn(async move { assistant.respond(input, Some(tx)).await });
         let mut text = String::new();
         let mut sent = None;
+        let mut shown = 0;
+        let mut last_edit = Instant::now();
         while let Some(delta) = rx.recv().await {
             text.push_str(&delta);
             match &sent {
@@ -430,11 +462,16 @@ impl App {
                     sent = channel
                         .send(chat_id, Outbound::Text(text.clone()))
                         .await
-                        .ok()
+                        .ok();
+                    shown = text.len();
+                    last_edit = Instant::now();
                 }
-                Some(message) => {
+                Some(message) if last_edit.elapsed() >= EDIT_INTERVAL => {
                     let _ = channel.edit(chat_id, message, &text).await;
+                    shown = text.len();
+                    last_edit = Instant::now();
                 }
+                Some(_) => {}
             }
         }
         let reply = turn.await.map_err(|e| crate::Error::Io {
@@ -442,7 +479,7 @@ impl App {
             source: std::io::Error::other(e.to_string()),
         })??;
         match (&sent, reply.pending.is_empty()) {
-            (Some(message), true) if reply.text != text => {
+            (Some(message), true) if reply.text != text || shown < text.len() => {
                 let _ = channel.edit(chat_id, message, &reply.text).await;
             }
             (Some(_), true) => {}

@@ -34,6 +34,11 @@ impl Tool for AskAssistantTool {
         })
     }
 
+    fn timeout(&self) -> Option<std::time::Duration> {
+        // The other profile runs its own loop of model requests.
+        Some(std::time::Duration::from_secs(600))
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,

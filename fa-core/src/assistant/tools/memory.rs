@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::parse_arguments;
-use crate::MemoryNote;
-use crate::assistant::{Tool, ToolContext, ToolError};
+use crate::assistant::{Proposal, Tool, ToolContext, ToolError};
+use crate::{MemoryNote, NoteId};
 
 #[derive(Deserialize)]
 struct FactArgs {
@@ -163,15 +163,41 @@ impl Tool for ForgetTool {
         Ok(format!("Forget: {}", list.join("; ")))
     }
 
+    async fn propose(
+        &self,
+        ctx: &ToolContext,
+        arguments: serde_json::Value,
+    ) -> Result<Proposal, ToolError> {
+        let summary = self.describe(ctx, &arguments).await?;
+        let notes = matching(ctx, &FactArgs::read(&arguments)?).await?;
+        // Only the facts shown are forgotten, not ones saved after the proposal.
+        let ids: Vec<NoteId> = notes.iter().map(|n| n.id).collect();
+        Ok(Proposal::new(summary, json!({"notes": ids})))
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,
         arguments: serde_json::Value,
     ) -> Result<String, ToolError> {
-        let notes = matching(ctx, &FactArgs::read(&arguments)?).await?;
-        for note in &notes {
-            ctx.store().delete_note(ctx.scope(), note.id).await?;
+        #[derive(Deserialize)]
+        struct Pinned {
+            notes: Vec<NoteId>,
         }
-        Ok(format!("Forgot {} fact(s).", notes.len()))
+        let ids = match parse_arguments::<Pinned>(&arguments) {
+            Ok(pinned) => pinned.notes,
+            Err(_) => matching(ctx, &FactArgs::read(&arguments)?)
+                .await?
+                .iter()
+                .map(|n| n.id)
+                .collect(),
+        };
+        let mut forgotten = 0;
+        for id in ids {
+            if ctx.store().delete_note(ctx.scope(), id).await? {
+                forgotten += 1;
+            }
+        }
+        Ok(format!("Forgot {forgotten} fact(s)."))
     }
 }

@@ -39,7 +39,7 @@ pub use reminders::{
     CancelReminderTool, CreateReminderTool, ListRemindersTool, SnoozeReminderTool, reminder_text,
     upcoming_reminders,
 };
-pub(crate) use reminders::{describe_rule, render_list, trigger_for};
+pub(crate) use reminders::{nth_reminder, reminder_set, render_list, trigger_for};
 pub use time::{ConvertTimeTool, CurrentTimeTool};
 #[cfg(feature = "weather")]
 pub use weather::{WeatherOptions, WeatherTool};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{format_local, parse_arguments};
-use crate::assistant::{Tool, ToolContext, ToolError};
+use crate::assistant::{Proposal, Tool, ToolContext, ToolError};
 use crate::dates::{When, parse_when};
 use crate::scheduler::{JobKind, NewJob, Reminder, Trigger};
 use crate::{Job, Upcoming};
@@ -36,6 +36,14 @@ pub(crate) fn trigger_for(when: &When) -> Trigger {
         When::Once(at) => Trigger::once(*at),
         When::Recurring { rule, start, .. } => Trigger::rrule(rule.clone(), *start),
     }
+}
+
+/// What the member is told once a reminder is set.
+pub(crate) fn reminder_set(when: &When, tz: Tz, text: &str) -> String {
+    format!(
+        "Reminder set for {} ({tz}): {text}",
+        describe_when(when, tz)
+    )
 }
 
 /// The first firing of a parsed time.
@@ -191,6 +199,27 @@ impl Tool for CreateReminderTool {
         ))
     }
 
+    async fn propose(
+        &self,
+        ctx: &ToolContext,
+        arguments: serde_json::Value,
+    ) -> Result<Proposal, ToolError> {
+        let (text, when) = Self::read(ctx, &arguments)?;
+        let summary = format!(
+            "Remind you {}: {text}",
+            describe_when(&when, ctx.timezone())
+        );
+        // "in 5 minutes" must mean five minutes from the proposal, not from the confirmation.
+        let when_text = match &when {
+            When::Once(at) => at.to_rfc3339(),
+            When::Recurring { .. } => parse_arguments::<CreateArgs>(&arguments)?.when,
+        };
+        Ok(Proposal::new(
+            summary,
+            json!({"text": text, "when": when_text}),
+        ))
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,
@@ -200,11 +229,7 @@ impl Tool for CreateReminderTool {
         ctx.scheduler()
             .schedule(ctx.scope(), NewJob::reminder(&text, trigger_for(&when)))
             .await?;
-        Ok(format!(
-            "Reminder set for {} ({}): {text}",
-            describe_when(&when, ctx.timezone()),
-            ctx.timezone()
-        ))
+        Ok(reminder_set(&when, ctx.timezone(), &text))
     }
 }
 
@@ -262,11 +287,27 @@ impl Tool for ListRemindersTool {
 
 #[derive(Deserialize)]
 struct NumberArgs {
+    #[serde(default)]
     number: u32,
     until: Option<String>,
+    /// Pinned by `propose`: the reminder's occurrence, so confirming acts on what was shown
+    /// even if the numbering changed since.
+    occurrence: Option<crate::OccurrenceId>,
 }
 
-async fn nth_reminder(ctx: &ToolContext, number: u32) -> Result<Upcoming, ToolError> {
+/// The reminder the arguments name: the pinned occurrence, or the number in the list.
+async fn target(ctx: &ToolContext, args: &NumberArgs) -> Result<Upcoming, ToolError> {
+    match args.occurrence {
+        Some(occurrence) => upcoming_reminders(ctx)
+            .await?
+            .into_iter()
+            .find(|u| u.occurrence.id == occurrence)
+            .ok_or_else(|| ToolError::failed("that reminder is no longer planned")),
+        None => nth_reminder(ctx, args.number).await,
+    }
+}
+
+pub(crate) async fn nth_reminder(ctx: &ToolContext, number: u32) -> Result<Upcoming, ToolError> {
     let list = upcoming_reminders(ctx).await?;
     let count = list.len();
     usize::try_from(number)
@@ -312,10 +353,23 @@ impl Tool for CancelReminderTool {
         arguments: &serde_json::Value,
     ) -> Result<String, ToolError> {
         let args: NumberArgs = parse_arguments(arguments)?;
-        let target = nth_reminder(ctx, args.number).await?;
+        let target = target(ctx, &args).await?;
         Ok(format!(
             "Cancel the reminder \"{}\"",
             reminder_text(&target.job)
+        ))
+    }
+
+    async fn propose(
+        &self,
+        ctx: &ToolContext,
+        arguments: serde_json::Value,
+    ) -> Result<Proposal, ToolError> {
+        let summary = self.describe(ctx, &arguments).await?;
+        let target = target(ctx, &parse_arguments::<NumberArgs>(&arguments)?).await?;
+        Ok(Proposal::new(
+            summary,
+            json!({"occurrence": target.occurrence.id}),
         ))
     }
 
@@ -325,7 +379,7 @@ impl Tool for CancelReminderTool {
         arguments: serde_json::Value,
     ) -> Result<String, ToolError> {
         let args: NumberArgs = parse_arguments(&arguments)?;
-        let target = nth_reminder(ctx, args.number).await?;
+        let target = target(ctx, &args).await?;
         ctx.scheduler().cancel(ctx.scope(), target.job.id).await?;
         Ok(format!("Cancelled: {}", reminder_text(&target.job)))
     }
@@ -343,6 +397,7 @@ impl SnoozeReminderTool {
         let args: NumberArgs = parse_arguments(arguments)?;
         let until = args
             .until
+            .clone()
             .ok_or_else(|| ToolError::invalid("until is required, e.g. in 10 minutes"))?;
         let until = match read_when(&until, ctx)? {
             When::Once(at) => at,
@@ -352,7 +407,7 @@ impl SnoozeReminderTool {
                 ));
             }
         };
-        Ok((nth_reminder(ctx, args.number).await?, until))
+        Ok((target(ctx, &args).await?, until))
     }
 }
 
@@ -391,6 +446,22 @@ impl Tool for SnoozeReminderTool {
             "Snooze \"{}\" to {}",
             reminder_text(&target.job),
             format_local(&until.with_timezone(&ctx.timezone()))
+        ))
+    }
+
+    async fn propose(
+        &self,
+        ctx: &ToolContext,
+        arguments: serde_json::Value,
+    ) -> Result<Proposal, ToolError> {
+        let (target, until) = Self::read(ctx, &arguments).await?;
+        Ok(Proposal::new(
+            format!(
+                "Snooze \"{}\" to {}",
+                reminder_text(&target.job),
+                format_local(&until.with_timezone(&ctx.timezone()))
+            ),
+            json!({"occurrence": target.occurrence.id, "until": until.to_rfc3339()}),
         ))
     }
 

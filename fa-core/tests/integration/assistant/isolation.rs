@@ -14,6 +14,10 @@ use serde_json::json;
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// Calls naming another member's data by its words.
+    RecallOther,
+    LogOtherHabit,
+    ForgetOther,
     Remember,
     Recall,
     Remind,
@@ -27,6 +31,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
+        Just(Op::RecallOther),
+        Just(Op::LogOtherHabit),
+        Just(Op::ForgetOther),
         Just(Op::Remember),
         Just(Op::Recall),
         Just(Op::Remind),
@@ -40,8 +47,11 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Each member's data carries a marker only they may ever see: `m<index>x`.
-fn call_for(op: &Op, marker: &str, mood: u8) -> (&'static str, serde_json::Value) {
+fn call_for(op: &Op, marker: &str, other: &str, mood: u8) -> (&'static str, serde_json::Value) {
     match op {
+        Op::RecallOther => ("recall", json!({"query": other})),
+        Op::LogOtherHabit => ("log_habit", json!({"name": format!("habit {other}")})),
+        Op::ForgetOther => ("forget", json!({"fact": other})),
         Op::Remember => ("remember", json!({"fact": format!("secret {marker}")})),
         Op::Recall => ("recall", json!({})),
         Op::Remind => (
@@ -60,7 +70,7 @@ fn call_for(op: &Op, marker: &str, mood: u8) -> (&'static str, serde_json::Value
     }
 }
 
-async fn run(ops: Vec<(usize, Op, u8)>) {
+async fn run(ops: Vec<(usize, Op, u8, usize)>) {
     let clock = Arc::new(ManualClock::new(crate::assistant_support::now()));
     let store = Arc::new(
         SqliteStore::open_with(SqliteOptions::memory().clock(clock.clone()))
@@ -99,10 +109,15 @@ async fn run(ops: Vec<(usize, Op, u8)>) {
         }
     }
     let markers: Vec<String> = (0..members.len()).map(|i| format!("m{i}x")).collect();
-    for (who, op, mood) in ops {
+    let mut remembered = vec![false; members.len()];
+    for (who, op, mood, other) in ops {
         let who = who % members.len();
+        let other = (who + 1 + other % (members.len() - 1)) % members.len();
         let (member, chat) = &members[who];
-        let (tool, arguments) = call_for(&op, &markers[who], mood);
+        let (tool, arguments) = call_for(&op, &markers[who], &markers[other], mood);
+        if matches!(op, Op::Remember) {
+            remembered[who] = true;
+        }
         let model = Arc::new(ScriptedModel::new([
             ScriptedReply::call(tool, arguments),
             ScriptedReply::text("ok"),
@@ -122,20 +137,25 @@ async fn run(ops: Vec<(usize, Op, u8)>) {
             .and_then(|r| r.messages.iter().rev().find(|m| m.role == ChatRole::Tool))
             .map(|m| m.content.clone())
             .unwrap_or_default();
-        for (other, marker) in markers.iter().enumerate() {
-            if other != who {
-                assert!(
-                    !result.contains(marker.as_str()),
-                    "{tool} by member {who} returned member {other}'s data: {result}"
-                );
+        match op {
+            // Naming another member's data finds nothing (their words come back only as the
+            // member's own query, quoted in "not found").
+            Op::RecallOther => assert_eq!(result, "No saved facts match."),
+            Op::LogOtherHabit => assert!(result.contains("there is no habit called"), "{result}"),
+            Op::ForgetOther => assert!(result.contains("no saved fact contains"), "{result}"),
+            _ => {
+                for (other, marker) in markers.iter().enumerate() {
+                    if other != who {
+                        assert!(
+                            !result.contains(marker.as_str()),
+                            "{tool} by member {who} returned member {other}'s data: {result}"
+                        );
+                    }
+                }
             }
         }
-        // Nor does anything of theirs reach the prompt (history, facts, summary).
-        let prompt: String = requests[0]
-            .messages
-            .iter()
-            .map(|m| m.content.as_str())
-            .collect();
+        // Nor does anything of theirs reach the prompt (facts, summary).
+        let prompt = requests[0].messages[0].content.clone();
         for (other, marker) in markers.iter().enumerate() {
             if other != who {
                 assert!(
@@ -146,6 +166,17 @@ async fn run(ops: Vec<(usize, Op, u8)>) {
         }
         clock.advance(chrono::Duration::minutes(7));
     }
+    // The calls did reach the store: each member who saved a fact still has it (no one else's
+    // forget removed it).
+    for (i, (member, _)) in members.iter().enumerate() {
+        let notes = store.notes(member.scope(), None).await.unwrap();
+        assert_eq!(!notes.is_empty(), remembered[i], "member {i}: {notes:?}");
+        assert!(
+            notes
+                .iter()
+                .all(|n| n.content.contains(markers[i].as_str()))
+        );
+    }
 }
 
 proptest! {
@@ -153,7 +184,7 @@ proptest! {
 
     #[test]
     fn no_tool_call_returns_another_members_data(
-        ops in proptest::collection::vec((0usize..6, op(), 1u8..=5), 10..40)
+        ops in proptest::collection::vec((0usize..6, op(), 1u8..=5, 0usize..5), 10..40)
     ) {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

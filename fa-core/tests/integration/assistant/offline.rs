@@ -171,3 +171,23 @@ async fn commands_work_while_the_model_is_down() {
     );
     assert_eq!(model.requests().len(), 1, "commands do not ask the model");
 }
+
+#[tokio::test]
+async fn a_retry_while_still_offline_keeps_one_message_to_answer() {
+    let h = Harness::new().await;
+    let (assistant, model) = h.scripted([
+        ScriptedReply::Error(ModelErrorKind::Unreachable),
+        ScriptedReply::Error(ModelErrorKind::Unreachable),
+    ]);
+    h.say(&assistant, "what should I cook?").await;
+    assert!(h.say(&assistant, "/retry").await.offline);
+    model.push([
+        ScriptedReply::text("Pasta."),
+        ScriptedReply::text("Pasta again."),
+    ]);
+    assert_eq!(h.say(&assistant, "/retry").await.text, "Pasta.");
+    assert_eq!(
+        h.say(&assistant, "/retry").await.text,
+        "There is no kept message to answer."
+    );
+}

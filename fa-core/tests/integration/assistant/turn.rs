@@ -467,6 +467,151 @@ async fn a_profile_sets_prompt_tools_and_can_be_asked_by_another() {
             None,
         )
         .await
-        .unwrap_err();
-    assert_eq!(missing.kind(), ErrorKind::NotFound);
+        .unwrap();
+    assert_eq!(
+        missing.text,
+        "There is no assistant called \"nope\"; the household has: shop assistant."
+    );
+}
+
+#[tokio::test]
+async fn a_text_call_to_an_unknown_tool_keeps_the_history_well_formed() {
+    let h = Harness::new().await;
+    let (assistant, model) = h.scripted([
+        ScriptedReply::Message(ChatMessage::assistant(
+            "{\"name\": \"launch_rocket\", \"arguments\": {}}",
+        )),
+        ScriptedReply::text("I cannot do that."),
+        ScriptedReply::text("Hi again."),
+    ]);
+    h.say(&assistant, "launch").await;
+    h.say(&assistant, "hello").await;
+    let history = &model.requests()[2].messages;
+    let result = history
+        .iter()
+        .position(|m| m.role == ChatRole::Tool)
+        .unwrap();
+    let call_id = history[result].tool_call_id.clone().unwrap();
+    let caller = &history[result - 1];
+    assert_eq!(caller.role, ChatRole::Assistant);
+    assert!(
+        caller.tool_calls.iter().any(|c| c.id == call_id),
+        "{history:?}"
+    );
+    assert!(
+        history[result]
+            .content
+            .contains("no tool called launch_rocket")
+    );
+}
+
+#[tokio::test]
+async fn confirming_later_does_what_was_shown() {
+    let h = Harness::new().await;
+    for text in ["A", "B", "C"] {
+        h.scheduler
+            .schedule(
+                h.ana.scope(),
+                fa_core::scheduler::NewJob::reminder(
+                    text,
+                    fa_core::scheduler::Trigger::once(
+                        h.clock.now()
+                            + chrono::Duration::hours(
+                                1 + text.len() as i64 + (text.as_bytes()[0] - b'A') as i64,
+                            ),
+                    ),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    let (assistant, _) = h.scripted([
+        ScriptedReply::Calls(vec![
+            call("1", "cancel_reminder", json!({"number": 1})),
+            call("2", "cancel_reminder", json!({"number": 2})),
+        ]),
+        ScriptedReply::call(
+            "create_reminder",
+            json!({"text": "tea", "when": "in 5 minutes"}),
+        ),
+    ]);
+    let reply = h.say(&assistant, "cancel the first two").await;
+    let shown: Vec<_> = reply.pending.iter().map(|a| a.summary.clone()).collect();
+    assert_eq!(
+        shown,
+        ["Cancel the reminder \"A\"", "Cancel the reminder \"B\""]
+    );
+    for action in &reply.pending {
+        let done = assistant.resolve(&h.ana, action.id, true).await.unwrap();
+        assert!(done.text.starts_with("Cancelled: "), "{}", done.text);
+    }
+    let left: Vec<_> = h
+        .scheduler
+        .upcoming(h.ana.scope(), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| fa_core::assistant::tools::reminder_text(&u.job).to_owned())
+        .collect();
+    assert_eq!(
+        left,
+        ["C"],
+        "the numbering shifted after the first cancel, the targets did not"
+    );
+
+    let tea = h.say(&assistant, "tea in 5 minutes").await;
+    assert_eq!(tea.pending[0].summary, "Remind you Wed 18 Nov 11:20: tea");
+    h.clock.advance(chrono::Duration::minutes(3));
+    let done = assistant
+        .resolve(&h.ana, tea.pending[0].id, true)
+        .await
+        .unwrap();
+    assert!(
+        done.text.starts_with("Reminder set for Wed 18 Nov 11:20"),
+        "{}",
+        done.text
+    );
+}
+
+#[tokio::test]
+async fn a_message_the_store_cannot_take_is_refused_before_the_model() {
+    let h = Harness::new().await;
+    let (assistant, model) = h.scripted([ScriptedReply::text("never")]);
+    let reply = h.say(&assistant, "bad \0 text").await;
+    assert!(
+        reply.text.starts_with("I cannot take that message"),
+        "{}",
+        reply.text
+    );
+    assert!(model.requests().is_empty());
+}
+
+#[tokio::test]
+async fn members_can_stop_and_start_being_asked_per_tool() {
+    let h = Harness::new().await;
+    let assistant = h.builder().build();
+    assert!(
+        h.say(&assistant, "/confirm")
+            .await
+            .text
+            .contains("remember: asks first")
+    );
+    let off = h.say(&assistant, "/confirm off remember").await;
+    assert_eq!(
+        off.text,
+        "remember will run without asking. /confirm on remember undoes this."
+    );
+    assert_eq!(
+        h.store
+            .tools_without_confirmation(h.ana.scope())
+            .await
+            .unwrap(),
+        ["remember"]
+    );
+    assert!(
+        h.say(&assistant, "/confirm off nonsense")
+            .await
+            .text
+            .starts_with("Usage: /confirm")
+    );
 }
