@@ -759,10 +759,7 @@ impl ModelAssistant {
             .await?;
         messages.push(ChatMessage::user(&input.text));
         let ctx = self.context(member, 0);
-        let mut options = ChatOptions::default();
-        if let Some(t) = profile.as_ref().and_then(|p| p.temperature) {
-            options = options.temperature(t);
-        }
+        let options = chat_options(profile.as_ref());
         let mut log = Vec::new();
         let outcome = self
             .run_loop(
@@ -808,6 +805,14 @@ impl ModelAssistant {
                 Ok(reply)
             }
         }
+    }
+}
+
+/// The sampling options a profile asks for.
+fn chat_options(profile: Option<&AssistantProfile>) -> ChatOptions {
+    match profile.and_then(|p| p.temperature) {
+        Some(t) => ChatOptions::default().temperature(t),
+        None => ChatOptions::default(),
     }
 }
 
@@ -1071,10 +1076,7 @@ impl Delegate for ProfileDelegate {
             ChatMessage::system(assistant.system_prompt(member, Some(&profile), &[], None)),
             ChatMessage::user(question),
         ];
-        let mut options = ChatOptions::default();
-        if let Some(t) = profile.temperature {
-            options = options.temperature(t);
-        }
+        let options = chat_options(Some(&profile));
         let inner_ctx = assistant.context(member, 1);
         let mut discarded = Vec::new();
         match assistant

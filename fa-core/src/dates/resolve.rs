@@ -2,8 +2,7 @@
 //! the DST rules to get an instant.
 
 use chrono::{
-    DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    TimeDelta, TimeZone, Timelike, Utc,
+    DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc,
 };
 use chrono_tz::Tz;
 
@@ -14,68 +13,12 @@ use super::spec::{Clock, Day, Spec};
 /// The furthest ahead a result may be: ten years, leap days included.
 pub(super) const MAX_AHEAD_DAYS: i64 = 3653;
 
-/// Steps when walking out of a DST gap: far shorter than any stretch of valid time between two
-/// transitions, so the walk cannot step over one.
-const GAP_STEP_SECS: i64 = 15 * 60;
-/// How far past a gap's start its end is searched for; Samoa once skipped a whole day.
-const GAP_SEARCH_SECS: i64 = 48 * 60 * 60;
-
-/// The instant a wall-clock reading in `tz` denotes, by fa's rules (the scheduler's
-/// `resolve_local` follows the same ones, so a reminder fires when this says):
-/// a reading inside a DST gap is the first valid instant after it (02:30 on Berlin's
+/// The instant a wall-clock reading in `tz` denotes, by the scheduler's rules
+/// ([`resolve_local`](crate::scheduler::resolve_local)), so a reminder fires when this says: a
+/// reading inside a DST gap is the first valid instant after it (02:30 on Berlin's
 /// spring-forward day is 03:00 CEST), and a reading inside an overlap is the earlier instant.
 pub(super) fn instant(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
-        LocalResult::None => gap_end(local, tz).unwrap_or_else(|| offset_guess(local, tz)),
-    }
-}
-
-/// The transition instant ending the gap `local` falls in: coarse steps until a valid reading
-/// shows, then bisection to the second (offsets in the tz database are whole seconds).
-fn gap_end(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
-    let base = local.with_nanosecond(0)?;
-    let valid = |secs: i64| -> Option<bool> {
-        let t = base.checked_add_signed(TimeDelta::try_seconds(secs)?)?;
-        Some(!matches!(tz.from_local_datetime(&t), LocalResult::None))
-    };
-    let mut invalid_at = 0;
-    let mut valid_at = None;
-    let mut secs = GAP_STEP_SECS;
-    while secs <= GAP_SEARCH_SECS {
-        if valid(secs)? {
-            valid_at = Some(secs);
-            break;
-        }
-        invalid_at = secs;
-        secs += GAP_STEP_SECS;
-    }
-    let mut valid_at = valid_at?;
-    while valid_at - invalid_at > 1 {
-        let mid = invalid_at + (valid_at - invalid_at) / 2;
-        if valid(mid)? {
-            valid_at = mid;
-        } else {
-            invalid_at = mid;
-        }
-    }
-    let first = base.checked_add_signed(TimeDelta::try_seconds(valid_at)?)?;
-    match tz.from_local_datetime(&first) {
-        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),
-        LocalResult::None => None,
-    }
-}
-
-/// A last resort for a gap no real zone has: read the time with the offset in force at the
-/// same reading taken as UTC, which is near the intended instant.
-fn offset_guess(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    let offset = tz.offset_from_utc_datetime(&local).fix().local_minus_utc();
-    let utc = TimeDelta::try_seconds(i64::from(offset))
-        .and_then(|d| local.checked_sub_signed(d))
-        .unwrap_or(local);
-    Utc.from_utc_datetime(&utc)
+    crate::scheduler::resolve_local(local, tz)
 }
 
 /// `date` at `hour:minute:00`.
