@@ -144,6 +144,26 @@ impl ModelAssistantBuilder {
     }
 }
 
+/// The tools offered in one turn, with the specs the model sees (built once per turn).
+struct Offered {
+    tools: Vec<DynTool>,
+    specs: Vec<crate::llm::ToolSpec>,
+}
+
+impl Offered {
+    /// Tokens the specs take in a request.
+    fn tokens(&self) -> usize {
+        self.specs
+            .iter()
+            .map(|s| {
+                context::estimate_tokens(&s.parameters.to_string())
+                    + context::estimate_tokens(&s.description)
+                    + 8
+            })
+            .sum()
+    }
+}
+
 /// What the loop may do besides answering.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -223,8 +243,9 @@ impl ModelAssistant {
         member: &Member,
         profile: Option<&AssistantProfile>,
         mode: Mode,
-    ) -> Vec<DynTool> {
-        self.inner
+    ) -> Offered {
+        let tools: Vec<DynTool> = self
+            .inner
             .toolbox
             .available(
                 member.role,
@@ -234,7 +255,9 @@ impl ModelAssistant {
                 mode != Mode::Delegated || (!tool.changes_state() && tool.name() != "ask_assistant")
             })
             .cloned()
-            .collect()
+            .collect();
+        let specs = tools.iter().map(|t| t.spec()).collect();
+        Offered { tools, specs }
     }
 
     fn system_prompt(
@@ -521,14 +544,14 @@ impl ModelAssistant {
         ctx: &ToolContext,
         model: &DynModel,
         mut messages: Vec<ChatMessage>,
-        tools: &[DynTool],
+        offered: &Offered,
         options: ChatOptions,
         mode: Mode,
         deltas: Option<&mpsc::Sender<String>>,
         mut user_message: Option<NewMessage>,
         log: &mut Vec<NewMessage>,
     ) -> Result<Reply, (ModelError, Reply)> {
-        let specs: Vec<_> = tools.iter().map(|t| t.spec()).collect();
+        let (tools, specs) = (&offered.tools, &offered.specs);
         let known: Vec<&str> = tools.iter().map(|t| t.name()).collect();
         let unconfirmed = match mode {
             Mode::Turn(_) => ctx
@@ -739,14 +762,7 @@ impl ModelAssistant {
             return Ok(Self::offline_reply(None, true));
         };
         let tools = self.tools_for(member, profile.as_ref(), Mode::Turn(input.conversation));
-        let tools_tokens: usize = tools
-            .iter()
-            .map(|t| {
-                context::estimate_tokens(&t.spec().parameters.to_string())
-                    + context::estimate_tokens(t.description())
-                    + 8
-            })
-            .sum();
+        let tools_tokens = tools.tokens();
         let mut messages = self
             .history(
                 member,

@@ -1,5 +1,6 @@
 //! Counters of the engine, for health pages and logs.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -39,7 +40,7 @@ pub(crate) struct Metrics {
     pub(crate) rate_limited: AtomicU64,
     pub(crate) unknown_senders: AtomicU64,
     pub(crate) failed_turns: AtomicU64,
-    latencies: Mutex<Vec<Duration>>,
+    latencies: Mutex<VecDeque<Duration>>,
 }
 
 impl Metrics {
@@ -50,14 +51,18 @@ impl Metrics {
     pub(crate) fn record_latency(&self, took: Duration) {
         if let Ok(mut latencies) = self.latencies.lock() {
             if latencies.len() == WINDOW {
-                latencies.remove(0);
+                latencies.pop_front();
             }
-            latencies.push(took);
+            latencies.push_back(took);
         }
     }
 
     pub(crate) fn snapshot(&self) -> MetricsSnapshot {
-        let mut latencies = self.latencies.lock().map(|l| l.clone()).unwrap_or_default();
+        let mut latencies: Vec<Duration> = self
+            .latencies
+            .lock()
+            .map(|l| l.iter().copied().collect())
+            .unwrap_or_default();
         latencies.sort();
         let pick = |q: f64| {
             if latencies.is_empty() {

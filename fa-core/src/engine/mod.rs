@@ -384,26 +384,14 @@ impl App {
         let text = match &inbound.content {
             InboundContent::Answer { action, confirm } => {
                 let reply = inner.assistant.resolve(member, *action, *confirm).await?;
-                send(
-                    channel,
-                    &inbound.chat_id,
-                    Outbound::Text(reply.text.clone()),
-                )
-                .await;
-                return Ok(reply);
+                return Ok(deliver(channel, &inbound.chat_id, reply).await);
             }
             InboundContent::Text(text) => text.clone(),
             InboundContent::Voice(audio) => {
                 let Some(transcriber) = &inner.transcriber else {
                     let reply =
                         Reply::text("I cannot listen to voice messages here; please type instead.");
-                    send(
-                        channel,
-                        &inbound.chat_id,
-                        Outbound::Text(reply.text.clone()),
-                    )
-                    .await;
-                    return Ok(reply);
+                    return Ok(deliver(channel, &inbound.chat_id, reply).await);
                 };
                 match transcriber
                     .transcribe(audio.clone(), Some(member.locale.as_str()))
@@ -415,13 +403,7 @@ impl App {
                         let reply = Reply::text(format!(
                             "I could not understand the voice message ({error}); please type instead."
                         ));
-                        send(
-                            channel,
-                            &inbound.chat_id,
-                            Outbound::Text(reply.text.clone()),
-                        )
-                        .await;
-                        return Ok(reply);
+                        return Ok(deliver(channel, &inbound.chat_id, reply).await);
                     }
                 }
             }
@@ -431,14 +413,12 @@ impl App {
             .conversation(member.scope(), channel.name(), &inbound.chat_id)
             .await?;
         let input = TurnInput::new(member.clone(), conversation.id, text);
-        let reply = if channel.can_edit() {
-            self.streamed(channel, &inbound.chat_id, input).await?
+        if channel.can_edit() {
+            self.streamed(channel, &inbound.chat_id, input).await
         } else {
             let reply = inner.assistant.respond(input, None).await?;
-            send(channel, &inbound.chat_id, outbound(&reply)).await;
-            reply
-        };
-        Ok(reply)
+            Ok(deliver(channel, &inbound.chat_id, reply).await)
+        }
     }
 
     /// Streams the reply into one message, edited as text arrives, then sets the final text.
@@ -498,6 +478,12 @@ fn outbound(reply: &Reply) -> Outbound {
             actions: reply.pending.clone(),
         }
     }
+}
+
+/// Sends a reply (with its pending actions, if any) and hands it back for the metrics.
+async fn deliver(channel: &Arc<dyn Channel>, chat_id: &str, reply: Reply) -> Reply {
+    send(channel, chat_id, outbound(&reply)).await;
+    reply
 }
 
 async fn send(channel: &Arc<dyn Channel>, chat_id: &str, message: Outbound) {
