@@ -135,3 +135,7 @@ define_id!(
     /// Identifies a pending action (a tool call waiting for the member's confirmation).
     PendingActionId
 );
+define_id!(
+    /// Identifies an invite code (the code itself is never stored).
+    InviteId
+);

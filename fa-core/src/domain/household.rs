@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::validate_name;
-use crate::{Error, HouseholdId, MemberId, Result};
+use crate::{Error, HouseholdId, InviteId, MemberId, Result};
 
 /// A household: the unit of privacy. Members, their data and their integrations belong to exactly
 /// one household, and no store call returns rows of another.
@@ -176,6 +176,42 @@ impl ChannelIdentity {
         validate_name("channel", &self.channel, 64)?;
         validate_name("external_id", &self.external_id, 256)
     }
+}
+
+/// A single-use code that lets someone join a household with a given role (see
+/// [`crate::HouseholdStore::create_invite`]). The code itself is not here: the store keeps only its
+/// SHA-256, so neither a read of the store nor a copy of the database reveals a usable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// Its id.
+    pub id: InviteId,
+    /// The household it lets someone join.
+    pub household_id: HouseholdId,
+    /// The role the new member gets, whatever they asked for.
+    pub role: Role,
+    /// The member who created it.
+    pub created_by: MemberId,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// The first instant at which it no longer works.
+    pub expires_at: DateTime<Utc>,
+    /// When it was accepted, if it was.
+    pub used_at: Option<DateTime<Utc>>,
+    /// The member who joined with it, if anyone did. Kept after that member is removed, as a
+    /// record of who joined.
+    pub used_by: Option<MemberId>,
+}
+
+/// A channel identity the assistant can no longer reach, e.g. a Telegram user who blocked the bot
+/// (see [`crate::HouseholdStore::set_identity_reachable`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreachableIdentity {
+    /// The member whose identity it is.
+    pub member_id: MemberId,
+    /// The identity.
+    pub identity: ChannelIdentity,
+    /// When it was first found unreachable.
+    pub since: DateTime<Utc>,
 }
 
 #[cfg(test)]

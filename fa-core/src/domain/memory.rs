@@ -19,3 +19,14 @@ pub struct MemoryNote {
     /// When it was saved.
     pub created_at: DateTime<Utc>,
 }
+
+/// What [`crate::MemoryStore::forget_memory`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forgotten {
+    /// Saved facts.
+    pub notes: u64,
+    /// Messages, across all the member's conversations.
+    pub messages: u64,
+    /// Rolling conversation summaries.
+    pub summaries: u64,
+}

@@ -59,12 +59,12 @@ pub use conversation::{Conversation, Message, MessageRole, NewMessage};
 pub use event::{InboundEvent, NewInboundEvent, Recorded};
 pub use habit::{CheckIn, CheckInAnswer, Habit, HabitLog, Mood, NewHabit};
 pub use household::{
-    ChannelIdentity, Household, Member, MemberScope, NewMember, Role, parse_timezone,
-    validate_locale,
+    ChannelIdentity, Household, Invite, Member, MemberScope, NewMember, Role, UnreachableIdentity,
+    parse_timezone, validate_locale,
 };
 pub use integration::{Integration, IntegrationStatus, NewIntegration, StoredCredential};
 pub use job::{Job, JobState, MisfirePolicy, Occurrence, OccurrenceState, Upcoming};
-pub use memory::MemoryNote;
+pub use memory::{Forgotten, MemoryNote};
 pub use notification::{
     DeliveryAttempt, DeliveryReceipt, DeliveryStatus, NewNotification, Notification,
 };

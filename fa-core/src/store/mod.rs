@@ -9,8 +9,11 @@
 //! in, and every query filters on those ids. Rows of members carry the pair
 //! `(household_id, member_id)` under a composite foreign key, so the database itself refuses a row
 //! that ties a member to a household they are not in. There is no call that lists or reads another
-//! household's rows; the one lookup without a household, [`HouseholdStore::member_by_identity`],
-//! exists to recognise who is writing on a channel and returns only that member.
+//! household's rows. Three calls start from something other than a household and touch only what
+//! that thing names: [`HouseholdStore::member_by_identity`] and
+//! [`HouseholdStore::set_identity_reachable`] (a channel identity: they return only its member) and
+//! [`HouseholdStore::accept_invite`] (an invite code: it adds a member only to the invite's
+//! household).
 
 mod job_store;
 mod traits;

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "assistant: profiles, pending actions, tool preferences, summaries",
         sql: include_str!("../../migrations/postgres/0003_assistant.sql"),
     },
+    Migration {
+        version: 4,
+        description: "access: invite codes, unreachable channel identities",
+        sql: include_str!("../../migrations/postgres/0004_access.sql"),
+    },
 ];
 
 /// Taken for the length of a migration so that instances starting together migrate once.

@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "assistant: profiles, pending actions, tool preferences, summaries",
         sql: include_str!("../../migrations/sqlite/0003_assistant.sql"),
     },
+    Migration {
+        version: 4,
+        description: "access: invite codes, unreachable channel identities",
+        sql: include_str!("../../migrations/sqlite/0004_access.sql"),
+    },
 ];
 
 /// Where a SQLite store keeps its data.

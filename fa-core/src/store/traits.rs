@@ -32,7 +32,7 @@ pub trait HouseholdStore: Send + Sync {
     async fn update_member(&self, member: &Member) -> Result<()>;
 
     /// Removes a member and everything that is theirs (messages, notes, habits, check-ins,
-    /// integrations and credentials, notifications).
+    /// integrations and credentials, notifications, invites they created).
     async fn remove_member(&self, scope: MemberScope) -> Result<bool>;
 
     /// Links a channel identity to a member. An identity belongs to at most one member anywhere.
@@ -47,6 +47,55 @@ pub trait HouseholdStore: Send + Sync {
 
     /// The member a channel identity belongs to: how an inbound message finds its sender.
     async fn member_by_identity(&self, identity: &ChannelIdentity) -> Result<Option<Member>>;
+
+    /// Records whether the assistant can reach `identity` (a Telegram user who blocked the bot
+    /// cannot be reached). Marking it unreachable again keeps the first `at`; marking it reachable
+    /// clears it. Returns the member whose identity it is, or `None` if no one has it (and nothing
+    /// changes).
+    async fn set_identity_reachable(
+        &self,
+        identity: &ChannelIdentity,
+        reachable: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Member>>;
+
+    /// The household's identities marked unreachable, longest unreachable first.
+    async fn unreachable_identities(
+        &self,
+        household: HouseholdId,
+    ) -> Result<Vec<UnreachableIdentity>>;
+
+    /// Creates a single-use invite to `household` for a new member with `role`, valid until
+    /// `expires_at`. Only the SHA-256 of `code` is stored, so `code` must be unguessable (the
+    /// caller generates it; surrounding whitespace is ignored). `created_by` must be a member of
+    /// `household` ([`Error::NotFound`](crate::Error::NotFound) otherwise); a blank code is
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput), and a code already issued (anywhere)
+    /// is [`Error::Conflict`](crate::Error::Conflict).
+    async fn create_invite(
+        &self,
+        household: HouseholdId,
+        created_by: MemberId,
+        role: Role,
+        code: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Invite>;
+
+    /// Accepts an invite, in one transaction: adds `member` to the invite's household with the
+    /// invite's role (whatever `member.role` says), links `identity` to them, and marks the invite
+    /// used. `None` (and no change) when no unused invite with this code expires after `now`; of
+    /// several concurrent accepts of one code exactly one gets the member, the others `None`. An
+    /// `identity` already linked to any member is [`Error::Conflict`](crate::Error::Conflict), and
+    /// the invite stays unused.
+    async fn accept_invite(
+        &self,
+        code: &str,
+        member: NewMember,
+        identity: &ChannelIdentity,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Member>>;
+
+    /// The household's invites, used or not, newest first.
+    async fn invites(&self, household: HouseholdId) -> Result<Vec<Invite>>;
 }
 
 /// Conversations and their messages.
@@ -77,6 +126,9 @@ pub trait ConversationStore: Send + Sync {
         messages: Vec<NewMessage>,
     ) -> Result<Vec<Message>>;
 
+    /// The member's conversations, oldest first.
+    async fn conversations(&self, scope: MemberScope) -> Result<Vec<Conversation>>;
+
     /// The last `limit` messages of a conversation, oldest first (`limit` is capped at 10,000).
     async fn recent_messages(
         &self,
@@ -97,6 +149,12 @@ pub trait MemoryStore: Send + Sync {
 
     /// Forgets a fact.
     async fn delete_note(&self, scope: MemberScope, note: NoteId) -> Result<bool>;
+
+    /// Forgets everything the assistant remembers of the member, in one transaction: their saved
+    /// facts, the messages of their conversations and the summaries of those conversations. The
+    /// conversations themselves (which channel and chat) stay, empty, as do their habits, jobs
+    /// and other data. Other members' rows are untouched.
+    async fn forget_memory(&self, scope: MemberScope) -> Result<Forgotten>;
 }
 
 /// Habits, their completions, and check-ins.

@@ -131,6 +131,18 @@ async fn credential_plaintext_never_reaches_the_table() {
         .create_integration(owner.scope(), NewIntegration::new("caldav", canary))
         .await
         .unwrap();
+    // Invite codes are secrets too: only their hash is kept.
+    let invite_code = "InviteCodeThatMustNeverBeStored";
+    store
+        .create_invite(
+            home.id,
+            owner.id,
+            Role::Adult,
+            invite_code,
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        )
+        .await
+        .unwrap();
     // Every row of every fa table as text, with bytea decoded byte for byte ('escape' keeps
     // printable ASCII as is), so a plaintext token anywhere would show.
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
@@ -162,6 +174,7 @@ async fn credential_plaintext_never_reaches_the_table() {
     dump.extend(sealed);
     assert!(dump.contains(canary), "the scan found no plain text at all");
     assert!(!dump.contains("PlaintextGoogle"), "plaintext found: {dump}");
+    assert!(!dump.contains(invite_code), "invite code found: {dump}");
 }
 
 #[tokio::test]

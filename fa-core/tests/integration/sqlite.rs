@@ -71,6 +71,18 @@ async fn credential_plaintext_never_reaches_the_database_files() {
         .create_integration(owner.scope(), NewIntegration::new("caldav", canary))
         .await
         .unwrap();
+    // Invite codes are secrets too: only their hash is kept.
+    let invite_code = "InviteCodeThatMustNeverBeStored";
+    store
+        .create_invite(
+            home.id,
+            owner.id,
+            Role::Adult,
+            invite_code,
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        )
+        .await
+        .unwrap();
 
     for phase in ["before checkpoint", "after checkpoint"] {
         let bytes = read_all(dir.path());
@@ -85,6 +97,10 @@ async fn credential_plaintext_never_reaches_the_database_files() {
         assert!(
             !contains(&bytes, b"PlaintextRefreshToken"),
             "{phase}: fragment found on disk"
+        );
+        assert!(
+            !contains(&bytes, invite_code.as_bytes()),
+            "{phase}: invite code found on disk"
         );
         // Move the WAL into the main file and scan again.
         let mut conn = sqlx::SqliteConnection::connect(&format!(

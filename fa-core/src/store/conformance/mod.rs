@@ -5,6 +5,7 @@
 //! a `#[tokio::test]` in the caller's module.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod access;
 mod assistant;
 mod isolation;
 mod people;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+pub use access::*;
 pub use assistant::*;
 pub use isolation::*;
 pub use people::*;
@@ -106,6 +108,13 @@ macro_rules! store_conformance_tests {
             concurrent_confirmations_succeed_once,
             tool_preferences_and_summaries_round_trip,
             another_member_sees_no_assistant_state,
+            invites_are_created_accepted_and_used_once,
+            expired_invites_add_nobody,
+            an_invite_stays_unused_when_the_identity_is_taken,
+            concurrent_invite_accepts_add_one_member,
+            identity_reachability_is_set_and_cleared,
+            forgetting_memory_spares_other_members,
+            export_holds_only_the_members_own_data,
         );
     };
     (@each $($name:ident),* $(,)?) => {

@@ -120,6 +120,23 @@ macro_rules! impl_conversation_store {
                 Ok(stored)
             }
 
+            async fn conversations(
+                &self,
+                scope: $crate::MemberScope,
+            ) -> $crate::Result<Vec<$crate::Conversation>> {
+                let rows = sqlx::query_as::<_, $crate::store::sql::ConversationRow>(
+                    "SELECT id, household_id, member_id, channel, chat_id, created_at \
+                     FROM fa_conversations WHERE household_id = $1 AND member_id = $2 \
+                     ORDER BY created_at, id",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                $crate::store::sql::convert(rows)
+            }
+
             async fn recent_messages(
                 &self,
                 scope: $crate::MemberScope,

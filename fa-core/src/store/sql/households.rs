@@ -1,5 +1,53 @@
 macro_rules! impl_household_store {
     ($store:ty) => {
+        $crate::store::sql::impl_invites!($store);
+
+        impl $store {
+            /// Checks a new member and gives it an id and a creation time.
+            fn new_member_impl(
+                &self,
+                household: $crate::HouseholdId,
+                member: $crate::NewMember,
+            ) -> $crate::Result<$crate::Member> {
+                $crate::domain::validate_name("display_name", &member.display_name, 200)?;
+                let timezone = $crate::parse_timezone(&member.timezone)?;
+                $crate::validate_locale(&member.locale)?;
+                Ok($crate::Member {
+                    id: $crate::MemberId::new(),
+                    household_id: household,
+                    display_name: member.display_name.trim().to_owned(),
+                    role: member.role,
+                    timezone,
+                    locale: member.locale,
+                    created_at: self.now(),
+                })
+            }
+
+            /// Inserts a checked member on `conn` (a pooled connection or an open transaction).
+            async fn insert_member_in(
+                &self,
+                conn: &mut <<Self as $crate::store::sql::SqlBackend>::Db as sqlx::Database>::Connection,
+                member: &$crate::Member,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO fa_members \
+                     (id, household_id, display_name, role, timezone, locale, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(member.id.as_uuid())
+                .bind(member.household_id.as_uuid())
+                .bind(&member.display_name)
+                .bind(member.role.as_str())
+                .bind(member.timezone.name())
+                .bind(&member.locale)
+                .bind($crate::store::sql::micros(member.created_at))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| self.insert_err(e, "member", member.id.to_string(), "household"))?;
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::HouseholdStore for $store {
             async fn create_household(&self, name: &str) -> $crate::Result<$crate::Household> {
@@ -48,33 +96,9 @@ macro_rules! impl_household_store {
                 household: $crate::HouseholdId,
                 member: $crate::NewMember,
             ) -> $crate::Result<$crate::Member> {
-                $crate::domain::validate_name("display_name", &member.display_name, 200)?;
-                let timezone = $crate::parse_timezone(&member.timezone)?;
-                $crate::validate_locale(&member.locale)?;
-                let member = $crate::Member {
-                    id: $crate::MemberId::new(),
-                    household_id: household,
-                    display_name: member.display_name.trim().to_owned(),
-                    role: member.role,
-                    timezone,
-                    locale: member.locale,
-                    created_at: self.now(),
-                };
-                sqlx::query(
-                    "INSERT INTO fa_members \
-                     (id, household_id, display_name, role, timezone, locale, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(member.id.as_uuid())
-                .bind(household.as_uuid())
-                .bind(&member.display_name)
-                .bind(member.role.as_str())
-                .bind(member.timezone.name())
-                .bind(&member.locale)
-                .bind($crate::store::sql::micros(member.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(|e| self.insert_err(e, "member", member.id.to_string(), "household"))?;
+                let member = self.new_member_impl(household, member)?;
+                let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+                self.insert_member_in(&mut conn, &member).await?;
                 Ok(member)
             }
 
@@ -240,6 +264,92 @@ macro_rules! impl_household_store {
                 .map_err(|e| self.err(e))?
                 .map(TryInto::try_into)
                 .transpose()
+            }
+
+            async fn set_identity_reachable(
+                &self,
+                identity: &$crate::ChannelIdentity,
+                reachable: bool,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<Option<$crate::Member>> {
+                let updated = if reachable {
+                    sqlx::query(
+                        "UPDATE fa_identities SET unreachable_since = NULL \
+                         WHERE channel = $1 AND external_id = $2",
+                    )
+                    .bind(&identity.channel)
+                    .bind(&identity.external_id)
+                    .execute(&self.pool)
+                    .await
+                } else {
+                    // COALESCE keeps the first instant: "unreachable since" is when it started.
+                    sqlx::query(
+                        "UPDATE fa_identities SET unreachable_since = COALESCE(unreachable_since, $3) \
+                         WHERE channel = $1 AND external_id = $2",
+                    )
+                    .bind(&identity.channel)
+                    .bind(&identity.external_id)
+                    .bind($crate::store::sql::micros($crate::store::sql::truncate(at)))
+                    .execute(&self.pool)
+                    .await
+                }
+                .map_err(|e| self.err(e))?;
+                if updated.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                self.member_by_identity(identity).await
+            }
+
+            async fn unreachable_identities(
+                &self,
+                household: $crate::HouseholdId,
+            ) -> $crate::Result<Vec<$crate::UnreachableIdentity>> {
+                let rows: Vec<(uuid::Uuid, String, String, i64)> = sqlx::query_as(
+                    "SELECT member_id, channel, external_id, unreachable_since FROM fa_identities \
+                     WHERE household_id = $1 AND unreachable_since IS NOT NULL \
+                     ORDER BY unreachable_since, channel, external_id",
+                )
+                .bind(household.as_uuid())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                rows.into_iter()
+                    .map(|(member, channel, external_id, since)| {
+                        Ok($crate::UnreachableIdentity {
+                            member_id: member.into(),
+                            identity: $crate::ChannelIdentity { channel, external_id },
+                            since: $crate::store::sql::instant("channel identity", since)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_invite(
+                &self,
+                household: $crate::HouseholdId,
+                created_by: $crate::MemberId,
+                role: $crate::Role,
+                code: &str,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<$crate::Invite> {
+                self.create_invite_impl(household, created_by, role, code, expires_at).await
+            }
+
+            async fn accept_invite(
+                &self,
+                code: &str,
+                member: $crate::NewMember,
+                identity: &$crate::ChannelIdentity,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<Option<$crate::Member>> {
+                self.accept_invite_impl(code, member, identity, now).await
+            }
+
+            async fn invites(
+                &self,
+                household: $crate::HouseholdId,
+            ) -> $crate::Result<Vec<$crate::Invite>> {
+                self.invites_impl(household).await
             }
         }
     };

@@ -74,6 +74,52 @@ macro_rules! impl_memory_store {
                 .map_err(|e| self.err(e))?;
                 Ok(deleted.rows_affected() > 0)
             }
+
+            async fn forget_memory(
+                &self,
+                scope: $crate::MemberScope,
+            ) -> $crate::Result<$crate::Forgotten> {
+                let mut tx = self.begin_write().await?;
+                let notes = sqlx::query(
+                    "DELETE FROM fa_memory_notes WHERE household_id = $1 AND member_id = $2",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.err(e))?
+                .rows_affected();
+                // Through the member's conversations, so the deletes use the conversation indexes
+                // (messages have no index by member).
+                let summaries = sqlx::query(
+                    "DELETE FROM fa_conversation_summaries \
+                     WHERE household_id = $1 AND member_id = $2 AND conversation_id IN \
+                     (SELECT id FROM fa_conversations WHERE household_id = $1 AND member_id = $2)",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.err(e))?
+                .rows_affected();
+                let messages = sqlx::query(
+                    "DELETE FROM fa_messages \
+                     WHERE household_id = $1 AND member_id = $2 AND conversation_id IN \
+                     (SELECT id FROM fa_conversations WHERE household_id = $1 AND member_id = $2)",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.err(e))?
+                .rows_affected();
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok($crate::Forgotten {
+                    notes,
+                    messages,
+                    summaries,
+                })
+            }
         }
     };
 }

@@ -16,6 +16,7 @@ mod events;
 mod habits;
 mod households;
 mod integrations;
+mod invites;
 mod job_rows;
 mod jobs;
 mod memory;
@@ -25,6 +26,7 @@ mod runs;
 pub(crate) use assistant::{
     PendingActionRow, ProfileRow, SummaryRow, action_select, not_open, profile_select,
 };
+pub(crate) use invites::{InviteRow, invite_code_hash};
 pub(crate) use job_rows::*;
 pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert};
 pub(crate) use rows::*;
@@ -130,7 +132,7 @@ pub(crate) use impl_sql_store;
 pub(crate) use {
     assistant::impl_assistant_store, audit::impl_audit_store,
     conversations::impl_conversation_store, events::impl_event_store, habits::impl_habit_store,
-    households::impl_household_store, integrations::impl_integration_store, jobs::impl_job_store,
-    jobs::impl_job_store_member_side, memory::impl_memory_store,
+    households::impl_household_store, integrations::impl_integration_store, invites::impl_invites,
+    jobs::impl_job_store, jobs::impl_job_store_member_side, memory::impl_memory_store,
     notifications::impl_notification_store, runs::impl_job_store_runner_side,
 };
