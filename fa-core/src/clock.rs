@@ -11,6 +11,21 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// Waits until `clock` reads `deadline` or later. On a [`ManualClock`] this returns once a test
+/// has moved the clock far enough (it looks every 10 ms of real time), so code that waits —
+/// a retry after a rate limit, a backoff — is driven by the test, not by sleeping.
+pub async fn sleep_until(clock: &dyn Clock, deadline: DateTime<Utc>) {
+    const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+    loop {
+        let left = deadline - clock.now();
+        let Ok(left) = left.to_std() else { return };
+        if left.is_zero() {
+            return;
+        }
+        tokio::time::sleep(left.min(LOOK_EVERY)).await;
+    }
+}
+
 /// The operating system's clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

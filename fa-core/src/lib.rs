@@ -16,7 +16,7 @@ pub mod store;
 pub mod transcription;
 pub mod vault;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, sleep_until};
 
 /// The guide `docs/WRITING_TOOLS.md`, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,2 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+
+pub mod api;
+pub mod bot;
+mod channel;
+pub mod config;
+pub mod format;
+pub mod login;
+mod sender;
+mod server;
+
+pub use api::{ApiError, ApiErrorKind, BotApi};
+pub use channel::{ALLOWED_UPDATES, TelegramChannel, UpdateStats};
+pub use login::{LoginError, TelegramLogin, verify_login, verify_login_query};
+pub use sender::{RetryPolicy, SenderStats, TelegramSender, Throttle};
+pub use server::{Health, SECRET_HEADER, health_router, webhook_router};

@@ -18,6 +18,10 @@ pub const HELP: &str = "\
 /tz [zone]: show or set your time zone, e.g. /tz Europe/Berlin
 /retry: answer the message kept while the model was offline, e.g. /retry
 /confirm [on|off <tool>]: list tools that ask first, or stop / start asking, e.g. /confirm off remember
+/settings: show your name, role, time zone and which tools ask first, e.g. /settings
+/forget: erase what I remember about you (notes, our conversations), e.g. /forget
+/export: get all your data as a file, e.g. /export
+/invite [adult|child|guest]: (owner) a single-use code that lets someone join, e.g. /invite child
 /help: show this help, e.g. /help";
 
 /// The longest habit name accepted, in characters (the store's limit).
@@ -531,6 +535,10 @@ mod tests {
             "/tz",
             "/retry",
             "/confirm",
+            "/settings",
+            "/forget",
+            "/export",
+            "/invite",
             "/help",
         ] {
             let line = lines
@@ -541,7 +549,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("no line for {command}"));
             assert!(line.contains("e.g. /"), "{line}");
         }
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 13);
     }
 
     proptest! {

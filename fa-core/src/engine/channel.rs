@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::scheduler::{DeliveryError, Sent};
 use crate::transcription::Audio;
-use crate::{Notification, PendingAction, PendingActionId};
+use crate::{Notification, NotificationId, PendingAction, PendingActionId};
 
 /// What a member sent.
 #[derive(Debug, Clone)]
@@ -21,6 +21,28 @@ pub enum InboundContent {
         /// Confirm (`true`) or cancel.
         confirm: bool,
     },
+    /// A tap on a reminder's button: done, or snooze.
+    Reminder {
+        /// The notification the button was on (it names the job and the firing).
+        notification: NotificationId,
+        /// What was tapped.
+        action: ReminderAction,
+    },
+    /// The member blocked (`false`) or unblocked (`true`) the assistant on this channel.
+    Reachability {
+        /// Whether messages can reach the member again.
+        reachable: bool,
+    },
+}
+
+/// A button on a delivered reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReminderAction {
+    /// The member did it: the firing is acknowledged and its pending snoozes are cancelled.
+    Done,
+    /// Remind again after this long.
+    Snooze(std::time::Duration),
 }
 
 /// A message from a member on a channel.
@@ -34,6 +56,9 @@ pub struct Inbound {
     pub sender: String,
     /// What they sent.
     pub content: InboundContent,
+    /// How the sender calls themselves on the channel (used as the display name when they
+    /// join with an invite code).
+    pub sender_name: Option<String>,
 }
 
 impl Inbound {
@@ -47,6 +72,7 @@ impl Inbound {
             chat_id: chat_id.into(),
             sender: sender.into(),
             content: InboundContent::Text(text.into()),
+            sender_name: None,
         }
     }
 
@@ -61,6 +87,7 @@ impl Inbound {
             chat_id: chat_id.into(),
             sender: sender.into(),
             content: InboundContent::Answer { action, confirm },
+            sender_name: None,
         }
     }
 
@@ -70,7 +97,28 @@ impl Inbound {
             chat_id: chat_id.into(),
             sender: sender.into(),
             content: InboundContent::Voice(audio),
+            sender_name: None,
         }
+    }
+
+    /// Any content from `sender` in `chat_id`.
+    pub fn new(
+        chat_id: impl Into<String>,
+        sender: impl Into<String>,
+        content: InboundContent,
+    ) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            sender: sender.into(),
+            content,
+            sender_name: None,
+        }
+    }
+
+    /// Sets the sender's display name on the channel.
+    pub fn with_sender_name(mut self, name: impl Into<String>) -> Self {
+        self.sender_name = Some(name.into());
+        self
     }
 }
 
@@ -87,8 +135,18 @@ pub enum Outbound {
         /// The actions.
         actions: Vec<PendingAction>,
     },
-    /// A scheduled notification (a reminder firing).
+    /// A scheduled notification (a reminder firing). Channels with buttons offer "done" and
+    /// "snooze" on reminders (answered as [`InboundContent::Reminder`]).
     Notification(Notification),
+    /// A file, e.g. a member's data export.
+    Document {
+        /// The file name, e.g. `fa-export-2026-11-21.json`.
+        name: String,
+        /// A line shown with it.
+        caption: String,
+        /// The content.
+        bytes: Vec<u8>,
+    },
 }
 
 /// A way to talk to members: Telegram, the console, a test double. Hold it as
@@ -111,6 +169,11 @@ pub trait Channel: Send + Sync {
     /// Whether [`edit`](Self::edit) works (then replies are streamed).
     fn can_edit(&self) -> bool {
         false
+    }
+
+    /// Shows that an answer is being prepared (Telegram's "typing…"); best effort.
+    async fn typing(&self, chat_id: &str) {
+        let _ = chat_id;
     }
 
     /// Replaces the text of a sent message.

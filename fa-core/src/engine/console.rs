@@ -142,6 +142,15 @@ impl Channel for ConsoleChannel {
                 out
             }
             Outbound::Notification(notification) => format!("⏰ {}\n", notification.body),
+            Outbound::Document {
+                name,
+                caption,
+                bytes,
+            } => format!(
+                "{caption}\n--- {name} ({} bytes) ---\n{}\n--- end of {name} ---\n",
+                bytes.len(),
+                String::from_utf8_lossy(&bytes)
+            ),
         };
         self.write(&text).await?;
         Ok(Sent::default())

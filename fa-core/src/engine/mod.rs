@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
+mod account;
 mod channel;
 mod console;
 mod limiter;
@@ -32,11 +34,12 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-pub use channel::{Channel, Inbound, InboundContent, Outbound};
+pub use access::new_code;
+pub use channel::{Channel, Inbound, InboundContent, Outbound, ReminderAction};
 pub use console::ConsoleChannel;
 pub use limiter::RateLimit;
 pub use metrics::MetricsSnapshot;
-pub use notifier::ChannelNotifier;
+pub use notifier::{ChannelNotifier, notification_job};
 
 use crate::assistant::{
     Assistant, AssistantOptions, ModelAssistant, Reply, Toolbox, TurnInput, tools::builtin_toolbox,
@@ -44,9 +47,13 @@ use crate::assistant::{
 use crate::llm::DynModel;
 use crate::scheduler::{JobRegistry, RunnerOptions, Scheduler, StoreScheduler};
 use crate::transcription::Transcriber;
-use crate::{ChannelIdentity, Clock, DynStore, Member, Result, SystemClock};
+use crate::{
+    ChannelIdentity, Clock, DynStore, Member, MemberScope, NewMember, Result, Role, Secret,
+    SystemClock,
+};
+use access::Gate;
 use limiter::MemberLimiter;
-use metrics::Metrics;
+use metrics::{Metrics, TimedModel};
 
 /// How long turns under way may take to finish when the app stops.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -68,9 +75,17 @@ pub struct AppBuilder {
     assistant_options: AssistantOptions,
     runner_options: RunnerOptions,
     registry: Option<JobRegistry>,
+    setup: Option<(MemberScope, Secret)>,
 }
 
 impl AppBuilder {
+    /// A one-time setup code for the household's owner: a sender who is not a member yet and
+    /// sends `/start CODE` becomes known as `owner` on that channel. The code works once.
+    pub fn owner_setup_code(mut self, owner: MemberScope, code: Secret) -> Self {
+        self.setup = Some((owner, code));
+        self
+    }
+
     /// The default language model.
     pub fn model(mut self, model: DynModel) -> Self {
         self.model = Some(model);
@@ -133,6 +148,13 @@ impl AppBuilder {
 
     /// The app.
     pub fn build(self) -> Result<App> {
+        let metrics = Arc::new(Metrics::default());
+        let timed = |model: DynModel| -> DynModel {
+            Arc::new(TimedModel {
+                inner: model,
+                metrics: metrics.clone(),
+            })
+        };
         let scheduler = Arc::new(
             StoreScheduler::new(
                 self.store.clone(),
@@ -145,10 +167,10 @@ impl AppBuilder {
             .clock(self.clock.clone())
             .options(self.assistant_options);
         if let Some(model) = self.model {
-            assistant = assistant.model(model);
+            assistant = assistant.model(timed(model));
         }
         for (name, model) in self.named_models {
-            assistant = assistant.named_model(name, model);
+            assistant = assistant.named_model(name, timed(model));
         }
         Ok(App {
             inner: Arc::new(AppInner {
@@ -158,8 +180,13 @@ impl AppBuilder {
                 assistant: Arc::new(assistant.build()),
                 channels: self.channels,
                 transcriber: self.transcriber,
-                metrics: Metrics::default(),
+                metrics,
                 runner_options: self.runner_options,
+                gate: match self.setup {
+                    Some((owner, code)) => Gate::with_setup(owner, code),
+                    None => Gate::default(),
+                },
+                clock: self.clock,
             }),
         })
     }
@@ -172,8 +199,10 @@ struct AppInner {
     channels: Vec<Arc<dyn Channel>>,
     transcriber: Option<Arc<dyn Transcriber>>,
     limiter: MemberLimiter,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     runner_options: RunnerOptions,
+    gate: Gate,
+    clock: Arc<dyn Clock>,
 }
 
 /// A running family assistant: store, scheduler, assistant and channels. Cheap to clone.
@@ -214,6 +243,7 @@ impl App {
             assistant_options: AssistantOptions::default(),
             runner_options: RunnerOptions::default(),
             registry: None,
+            setup: None,
         }
     }
 
@@ -242,10 +272,10 @@ impl App {
     /// ([`ChannelNotifier`]).
     pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let notifier = Arc::new(ChannelNotifier::new(
-            self.inner.store.clone(),
-            self.inner.channels.clone(),
-        ));
+        let notifier = Arc::new(
+            ChannelNotifier::new(self.inner.store.clone(), self.inner.channels.clone())
+                .with_metrics(self.inner.metrics.clone(), self.inner.clock.clone()),
+        );
         let runner = self
             .inner
             .scheduler
@@ -321,14 +351,12 @@ impl App {
     async fn handle_in_span(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
         let started = Instant::now();
         let inner = &self.inner;
+        Metrics::bump(&inner.metrics.inbound, 1);
         let identity = ChannelIdentity::new(channel.name(), &inbound.sender);
         let member = match inner.store.member_by_identity(&identity).await {
             Ok(Some(member)) => member,
             Ok(None) => {
-                Metrics::bump(&inner.metrics.unknown_senders, 1);
-                tracing::info!("message from a sender who is not a member");
-                let text = "You are not a member of this household yet. Ask its owner to add you.";
-                send(channel, &inbound.chat_id, Outbound::Text(text.to_owned())).await;
+                self.admit(channel, &inbound, &identity).await;
                 return;
             }
             Err(error) => {
@@ -338,6 +366,10 @@ impl App {
             }
         };
         tracing::Span::current().record("member", tracing::field::display(member.id));
+        if let InboundContent::Reachability { reachable } = inbound.content {
+            self.reachability(channel, &identity, reachable).await;
+            return;
+        }
         if !inner.limiter.allow(member.id) {
             Metrics::bump(&inner.metrics.rate_limited, 1);
             tracing::info!("rate limited");
@@ -381,43 +413,269 @@ impl App {
         inbound: &Inbound,
     ) -> Result<Reply> {
         let inner = &self.inner;
-        let text = match &inbound.content {
+        let chat_id = inbound.chat_id.as_str();
+        let (text, heard) = match &inbound.content {
             InboundContent::Answer { action, confirm } => {
                 let reply = inner.assistant.resolve(member, *action, *confirm).await?;
-                return Ok(deliver(channel, &inbound.chat_id, reply).await);
+                return Ok(deliver(channel, chat_id, reply).await);
             }
-            InboundContent::Text(text) => text.clone(),
+            InboundContent::Reminder {
+                notification,
+                action,
+            } => {
+                let reply = self.reminder_tap(member, *notification, *action).await?;
+                return Ok(deliver(channel, chat_id, reply).await);
+            }
+            InboundContent::Reachability { .. } => return Ok(Reply::default()),
+            InboundContent::Text(text) => {
+                if let Some(answer) =
+                    account::answer(&inner.store, inner.clock.as_ref(), member, text).await
+                {
+                    send(channel, chat_id, answer?).await;
+                    return Ok(Reply::default());
+                }
+                (text.clone(), None)
+            }
             InboundContent::Voice(audio) => {
                 let Some(transcriber) = &inner.transcriber else {
                     let reply =
                         Reply::text("I cannot listen to voice messages here; please type instead.");
-                    return Ok(deliver(channel, &inbound.chat_id, reply).await);
+                    return Ok(deliver(channel, chat_id, reply).await);
                 };
+                channel.typing(chat_id).await;
                 match transcriber
                     .transcribe(audio.clone(), Some(member.locale.as_str()))
                     .await
                 {
-                    Ok(transcript) => transcript.text,
+                    Ok(transcript) if !transcript.text.trim().is_empty() => {
+                        (transcript.text.clone(), Some(transcript.text))
+                    }
+                    Ok(_) => {
+                        let reply = Reply::text(
+                            "I could not hear any words in that voice message; please try again or type.",
+                        );
+                        return Ok(deliver(channel, chat_id, reply).await);
+                    }
                     Err(error) => {
                         tracing::warn!(kind = ?error.kind(), "transcription failed");
                         let reply = Reply::text(format!(
                             "I could not understand the voice message ({error}); please type instead."
                         ));
-                        return Ok(deliver(channel, &inbound.chat_id, reply).await);
+                        return Ok(deliver(channel, chat_id, reply).await);
                     }
                 }
             }
         };
         let conversation = inner
             .store
-            .conversation(member.scope(), channel.name(), &inbound.chat_id)
+            .conversation(member.scope(), channel.name(), chat_id)
             .await?;
         let input = TurnInput::new(member.clone(), conversation.id, text);
-        if channel.can_edit() {
-            self.streamed(channel, &inbound.chat_id, input).await
-        } else {
-            let reply = inner.assistant.respond(input, None).await?;
-            Ok(deliver(channel, &inbound.chat_id, reply).await)
+        channel.typing(chat_id).await;
+        match heard {
+            // The reply to a voice message shows what was heard, above the answer.
+            Some(heard) => {
+                let mut reply = inner.assistant.respond(input, None).await?;
+                reply.text = format!("🎙 \u{201c}{}\u{201d}\n\n{}", heard.trim(), reply.text);
+                Ok(deliver(channel, chat_id, reply).await)
+            }
+            None if channel.can_edit() => self.streamed(channel, chat_id, input).await,
+            None => {
+                let reply = inner.assistant.respond(input, None).await?;
+                Ok(deliver(channel, chat_id, reply).await)
+            }
+        }
+    }
+
+    /// A stranger's message: `/start CODE` with the setup code or an invite code makes them a
+    /// member; anything else is refused once and otherwise ignored. Nothing is stored for them.
+    async fn admit(
+        &self,
+        channel: &Arc<dyn Channel>,
+        inbound: &Inbound,
+        identity: &ChannelIdentity,
+    ) {
+        let inner = &self.inner;
+        if matches!(inbound.content, InboundContent::Reachability { .. }) {
+            return;
+        }
+        let code = match &inbound.content {
+            InboundContent::Text(text) => access::start_code(text),
+            _ => None,
+        };
+        if let Some(code) = code {
+            match self.join(inbound, identity, code).await {
+                Ok(Some(member)) => {
+                    Metrics::bump(&inner.metrics.joined, 1);
+                    tracing::info!(member = %member.id, role = %member.role, "a new member joined");
+                    let text = format!(
+                        "Welcome, {}! You are now {} {} of this household. Your time zone is {} \
+                         (change it with /tz). Send /help to see what I can do, or just talk to me.",
+                        member.display_name,
+                        if member.role == Role::Adult || member.role == Role::Owner {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        member.role,
+                        member.timezone,
+                    );
+                    send(channel, &inbound.chat_id, Outbound::Text(text)).await;
+                    return;
+                }
+                Ok(None) => tracing::info!("a stranger sent a code that is not valid"),
+                Err(error) => tracing::warn!(%error, "joining with a code failed"),
+            }
+        }
+        Metrics::bump(&inner.metrics.unknown_senders, 1);
+        if inner.gate.first_refusal(channel.name(), &inbound.sender) {
+            tracing::info!("message from a sender who is not a member: refused");
+            send(
+                channel,
+                &inbound.chat_id,
+                Outbound::Text(access::REFUSAL.to_owned()),
+            )
+            .await;
+        }
+    }
+
+    async fn join(
+        &self,
+        inbound: &Inbound,
+        identity: &ChannelIdentity,
+        code: &str,
+    ) -> Result<Option<Member>> {
+        let store = &self.inner.store;
+        if let Some(owner) = self.inner.gate.take_setup(code) {
+            store.link_identity(owner, identity).await?;
+            return store.member(owner).await;
+        }
+        let name = inbound
+            .sender_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("{} {}", identity.channel, identity.external_id));
+        let joined = store
+            .accept_invite(
+                code,
+                NewMember::new(name, Role::Guest),
+                identity,
+                self.inner.clock.now(),
+            )
+            .await?;
+        let Some(mut member) = joined else {
+            return Ok(None);
+        };
+        // A new member starts in the time zone of the household's owner.
+        let members = store.members(member.household_id).await?;
+        if let Some(owner) = members
+            .iter()
+            .find(|m| m.role == Role::Owner && m.timezone != member.timezone)
+        {
+            member.timezone = owner.timezone;
+            store.update_member(&member).await?;
+        }
+        Ok(Some(member))
+    }
+
+    /// "Done" or "snooze" tapped on a reminder.
+    async fn reminder_tap(
+        &self,
+        member: &Member,
+        notification: crate::NotificationId,
+        action: ReminderAction,
+    ) -> Result<Reply> {
+        let scheduler = &self.inner.scheduler;
+        let scope = member.scope();
+        let job = self
+            .inner
+            .store
+            .notification(member.household_id, notification)
+            .await?
+            .filter(|n| n.member_id == member.id)
+            .as_ref()
+            .and_then(notification_job);
+        let Some(job) = job else {
+            return Ok(Reply::text("That reminder is no longer here."));
+        };
+        let occurrence = scheduler
+            .history(scope, job, 200)
+            .await?
+            .into_iter()
+            .find(|o| o.notification_id == Some(notification));
+        let Some(occurrence) = occurrence else {
+            return Ok(Reply::text("That reminder is no longer here."));
+        };
+        let title = scheduler
+            .job(scope, job)
+            .await?
+            .and_then(|j| {
+                j.payload
+                    .get("text")
+                    .and_then(|t| t.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "the reminder".to_owned());
+        Ok(match action {
+            ReminderAction::Done => {
+                scheduler.done(scope, occurrence.id).await?;
+                Reply::text(format!("✓ Done: {title}"))
+            }
+            ReminderAction::Snooze(after) => {
+                let until = self.inner.clock.now()
+                    + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::minutes(10));
+                scheduler.snooze(scope, occurrence.id, until).await?;
+                let local = until.with_timezone(&member.timezone).format("%H:%M");
+                Reply::text(format!(
+                    "Snoozed: I will remind you again at {local} — {title}"
+                ))
+            }
+        })
+    }
+
+    /// The member blocked or unblocked the assistant on `channel`: recorded on their identity;
+    /// when they blocked it, the household's owners are told (reminders cannot reach them).
+    async fn reachability(
+        &self,
+        channel: &Arc<dyn Channel>,
+        identity: &ChannelIdentity,
+        reachable: bool,
+    ) {
+        let store = &self.inner.store;
+        let member = match store
+            .set_identity_reachable(identity, reachable, self.inner.clock.now())
+            .await
+        {
+            Ok(Some(member)) => member,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "could not record reachability");
+                return;
+            }
+        };
+        tracing::info!(member = %member.id, reachable, "member reachability changed");
+        if reachable {
+            return;
+        }
+        let Ok(members) = store.members(member.household_id).await else {
+            return;
+        };
+        for owner in members
+            .iter()
+            .filter(|m| m.role == Role::Owner && m.id != member.id)
+        {
+            let Ok(identities) = store.identities(owner.scope()).await else {
+                continue;
+            };
+            if let Some(owner_identity) = identities.iter().find(|i| i.channel == channel.name()) {
+                let text = format!(
+                    "{} blocked me on {}: their reminders and messages cannot reach them until they \
+                     unblock me.",
+                    member.display_name,
+                    channel.name()
+                );
+                send(channel, &owner_identity.external_id, Outbound::Text(text)).await;
+            }
         }
     }
 

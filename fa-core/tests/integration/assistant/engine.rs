@@ -135,7 +135,7 @@ async fn strangers_are_turned_away_and_fast_senders_are_limited() {
         Inbound::text("console", "someone-else", "hi"),
     )
     .await;
-    stranger.read_until("not a member of this household").await;
+    stranger.read_until("not a member of its household").await;
 
     let (owner_channel, mut owner) = console("owner");
     let owner_channel: Arc<dyn Channel> = owner_channel;
