@@ -602,46 +602,11 @@ async fn a_member_who_blocked_the_bot_is_marked_unreachable_and_the_owner_is_tol
         })
     };
     tg.channel.ingest(change("kicked", "member")).await;
-    for _ in 0..500 {
-        if tg
-            .store
-            .unreachable_identities(tg.home.id)
-            .await
-            .unwrap()
-            .is_empty()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        tg.store
-            .unreachable_identities(tg.home.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    eventually(async || tg.unreachable().await == 0).await;
+    assert_eq!(tg.unreachable().await, 0);
     tg.channel.ingest(change("member", "kicked")).await;
-    for _ in 0..500 {
-        if !tg
-            .store
-            .unreachable_identities(tg.home.id)
-            .await
-            .unwrap()
-            .is_empty()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(
-        tg.store
-            .unreachable_identities(tg.home.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    eventually(async || tg.unreachable().await == 1).await;
+    assert_eq!(tg.unreachable().await, 1);
 }
 
 #[tokio::test]

@@ -319,6 +319,15 @@ impl Tg {
         );
     }
 
+    /// How many identities of the household are marked unreachable.
+    pub async fn unreachable(&self) -> usize {
+        self.store
+            .unreachable_identities(self.home.id)
+            .await
+            .unwrap()
+            .len()
+    }
+
     /// Waits until `method` has been called `n` times.
     pub async fn wait_calls(&self, method: &str, n: usize) -> Vec<Value> {
         for _ in 0..1000 {
@@ -387,5 +396,15 @@ impl LogCapture {
 
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
+    }
+}
+
+/// Waits (up to 5 s of real time, for asynchronous work, not for timed events) until `done`.
+pub async fn eventually(done: impl AsyncFn() -> bool) {
+    for _ in 0..500 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
