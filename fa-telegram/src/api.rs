@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use axum::body::Bytes;
 use fa_core::Secret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -127,26 +128,15 @@ impl BotApi {
         method: &str,
         body: &Value,
     ) -> Result<T, ApiError> {
-        self.call_with_timeout(method, body, CALL_TIMEOUT).await
-    }
-
-    async fn call_with_timeout<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        body: &Value,
-        timeout: Duration,
-    ) -> Result<T, ApiError> {
-        let request = self
-            .http
-            .post(format!("{}{method}", self.methods.expose()))
-            .timeout(timeout)
-            .json(body);
-        let response = request.send().await.map_err(|e| network(method, e))?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| network(method, e))?;
+        let request = self.post(method).timeout(CALL_TIMEOUT).json(body);
+        let (status, bytes) = fetch(method, request).await?;
         let result = parse_response(method, status, &bytes)?;
         serde_json::from_value(result)
             .map_err(|e| ApiError::new(method, ApiErrorKind::InvalidResponse(e.to_string())))
+    }
+
+    fn post(&self, method: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{method}", self.methods.expose()))
     }
 
     /// Sends a file (`sendDocument`, multipart).
@@ -163,16 +153,8 @@ impl BotApi {
             .text("chat_id", chat_id.to_string())
             .text("caption", caption.to_owned())
             .part("document", part);
-        let response = self
-            .http
-            .post(format!("{}{METHOD}", self.methods.expose()))
-            .timeout(CALL_TIMEOUT)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(|e| network(METHOD, e))?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| network(METHOD, e))?;
+        let request = self.post(METHOD).timeout(CALL_TIMEOUT).multipart(form);
+        let (status, bytes) = fetch(METHOD, request).await?;
         parse_response(METHOD, status, &bytes)
     }
 
@@ -196,16 +178,11 @@ impl BotApi {
             "limit": 100,
             "allowed_updates": allowed_updates,
         });
-        let response = self
-            .http
-            .post(format!("{}{METHOD}", self.methods.expose()))
+        let request = self
+            .post(METHOD)
             .timeout(timeout + Duration::from_secs(10))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| network(METHOD, e))?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| network(METHOD, e))?;
+            .json(&body);
+        let (status, bytes) = fetch(METHOD, request).await?;
         match serde_json::from_slice::<Updates>(&bytes) {
             Ok(Updates { ok: true, result }) => Ok(result),
             _ => {
@@ -221,14 +198,11 @@ impl BotApi {
     /// Downloads a file by the `file_path` that `getFile` gave.
     pub async fn download(&self, file_path: &str) -> Result<Vec<u8>, ApiError> {
         const METHOD: &str = "download";
-        let response = self
+        let request = self
             .http
             .get(format!("{}{file_path}", self.files.expose()))
-            .timeout(CALL_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| network(METHOD, e))?;
-        let status = response.status().as_u16();
+            .timeout(CALL_TIMEOUT);
+        let (status, bytes) = fetch(METHOD, request).await?;
         if !(200..300).contains(&status) {
             return Err(ApiError::new(
                 METHOD,
@@ -238,12 +212,17 @@ impl BotApi {
                 },
             ));
         }
-        Ok(response
-            .bytes()
-            .await
-            .map_err(|e| network(METHOD, e))?
-            .to_vec())
+        Ok(bytes.to_vec())
     }
+}
+
+/// Sends `request` and reads the whole answer: its HTTP status and body. Failures name the
+/// method, never the URL (it holds the token).
+async fn fetch(method: &str, request: reqwest::RequestBuilder) -> Result<(u16, Bytes), ApiError> {
+    let response = request.send().await.map_err(|e| network(method, e))?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| network(method, e))?;
+    Ok((status, body))
 }
 
 fn network(method: &str, error: reqwest::Error) -> ApiError {

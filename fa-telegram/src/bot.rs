@@ -21,8 +21,8 @@ use fa_core::engine::{App, AppBuilder, ConsoleChannel, RateLimit, new_code};
 use fa_core::llm::DynModel;
 use fa_core::vault::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 use fa_core::{
-    ChannelIdentity, Clock, DynStore, Household, MasterKey, Member, NewMember, Role, Secret,
-    SystemClock, Vault,
+    ChannelIdentity, Clock, DynStore, Household, MasterKey, Member, NewMember, Role, SystemClock,
+    Vault,
 };
 use serde_json::{Value, json};
 
@@ -610,9 +610,4 @@ fn transcriber(
             "a transcriber is configured, but this build has no `openai` feature".to_owned(),
         ))
     }
-}
-
-/// A fresh random secret (for a webhook secret token or a code).
-pub fn random_secret() -> Result<Secret, BotError> {
-    Ok(new_code()?)
 }

@@ -78,6 +78,16 @@ impl std::fmt::Debug for TelegramChannel {
     }
 }
 
+/// The Telegram message id a send returned.
+fn message_number(sent: &Sent) -> Option<i64> {
+    sent.message_id.as_deref().and_then(|id| id.parse().ok())
+}
+
+/// A `sendMessage` body for MarkdownV2 text.
+fn markdown(text: &str) -> Value {
+    json!({ "text": text, "parse_mode": "MarkdownV2" })
+}
+
 fn chat_number(chat_id: &str) -> Result<i64, DeliveryError> {
     chat_id
         .parse()
@@ -330,7 +340,7 @@ impl TelegramChannel {
         let mut first: Option<Sent> = None;
         let mut more = Vec::new();
         for (i, chunk) in chunks.iter().enumerate() {
-            let mut body = json!({ "text": chunk, "parse_mode": "MarkdownV2" });
+            let mut body = markdown(chunk);
             if let (true, Some(keyboard)) = (i == last, &keyboard) {
                 body["reply_markup"] = keyboard.clone();
             }
@@ -339,15 +349,11 @@ impl TelegramChannel {
             let sent = self.sender.send_message(chat, body, key).await?;
             match &first {
                 None => first = Some(sent),
-                Some(_) => more.extend(
-                    sent.message_id
-                        .as_deref()
-                        .and_then(|id| id.parse::<i64>().ok()),
-                ),
+                Some(_) => more.extend(message_number(&sent)),
             }
         }
         let first = first.unwrap_or_default();
-        let id = first.message_id.as_deref().and_then(|id| id.parse().ok());
+        let id = message_number(&first);
         if let (false, Some(id), Ok(mut continued)) = (more.is_empty(), id, self.continued.lock()) {
             continued.insert((chat, id), more);
         }
@@ -540,11 +546,7 @@ impl Channel for TelegramChannel {
 
     async fn edit(&self, chat_id: &str, sent: &Sent, text: &str) -> Result<(), DeliveryError> {
         let chat = chat_number(chat_id)?;
-        let Some(first) = sent
-            .message_id
-            .as_deref()
-            .and_then(|id| id.parse::<i64>().ok())
-        else {
+        let Some(first) = message_number(sent) else {
             return Err(DeliveryError::permanent("the message to edit has no id"));
         };
         let chunks = render_markdown_v2(text, MESSAGE_LIMIT);
@@ -563,13 +565,11 @@ impl Channel for TelegramChannel {
             match continued.get(i) {
                 Some(id) => self.edit_one(chat, *id, chunk).await?,
                 None => {
-                    let body = json!({ "text": chunk, "parse_mode": "MarkdownV2" });
-                    let sent = self.sender.send_message(chat, body, None).await?;
-                    continued.extend(
-                        sent.message_id
-                            .as_deref()
-                            .and_then(|id| id.parse::<i64>().ok()),
-                    );
+                    let sent = self
+                        .sender
+                        .send_message(chat, markdown(chunk), None)
+                        .await?;
+                    continued.extend(message_number(&sent));
                 }
             }
         }

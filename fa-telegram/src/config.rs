@@ -14,7 +14,7 @@
 //!
 //! `docs/family-bot.example.toml` shows every key with its default and its variable.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -57,7 +57,6 @@ const DEFAULT_MAX_CONNECTIONS: u8 = 40;
 const DEFAULT_WEBHOOK_PATH: &str = "/telegram/webhook";
 const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
 const DEFAULT_OLLAMA_MODEL: &str = "qwen3:8b";
-const OLLAMA_DEFAULT_PORT: u16 = 11434;
 const DEFAULT_TRANSCRIBER_MODEL: &str = "whisper-1";
 const DEFAULT_HOUSEHOLD_NAME: &str = "Home";
 const DEFAULT_LOCALE: &str = "en";
@@ -1293,47 +1292,17 @@ fn http_url(s: &str) -> Result<Url, String> {
 /// `0.0.0.0`, `:11434`): without a scheme `http://` and port 11434 are assumed, and a bind-all
 /// address means loopback, as the `ollama` CLI reads it.
 fn ollama_url(s: &str) -> Result<Url, String> {
-    let raw = s.trim_matches(|c| c == '"' || c == '\'').trim();
-    if raw.contains("://") {
-        return http_url(raw);
+    #[cfg(feature = "ollama")]
+    {
+        let url = fa_core::llm::OllamaOptions::parse_host(s).ok_or_else(|| {
+            "expected an Ollama server such as localhost:11434 or http://gpu-box:11434, found a \
+             bad port"
+                .to_owned()
+        })?;
+        http_url(&url)
     }
-    let (scheme, default_port) = if raw.eq_ignore_ascii_case("ollama.com") {
-        ("https", 443)
-    } else {
-        ("http", OLLAMA_DEFAULT_PORT)
-    };
-    let (host_port, path) = raw.split_once('/').unwrap_or((raw, ""));
-    let (host, port) = split_host_port(host_port, default_port).ok_or_else(|| {
-        "expected an Ollama server such as localhost:11434 or http://gpu-box:11434, found a \
-         bad port"
-            .to_owned()
-    })?;
-    let host = match host.parse::<IpAddr>() {
-        _ if host.is_empty() => "127.0.0.1".to_owned(),
-        Ok(ip) if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
-        Ok(ip) if ip.is_unspecified() => "[::1]".to_owned(),
-        Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
-        _ => host.to_owned(),
-    };
-    http_url(&format!("{scheme}://{host}:{port}/{path}"))
-}
-
-/// Splits `host:port`, `[v6]:port`, `[v6]`, a bare IPv6 address or a bare host; `None` for a
-/// port that is not a number.
-fn split_host_port(host_port: &str, default_port: u16) -> Option<(&str, u16)> {
-    if let Some(bracketed) = host_port.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']')?;
-        return match after.strip_prefix(':') {
-            Some(port) => Some((host, port.parse().ok()?)),
-            None if after.is_empty() => Some((host, default_port)),
-            None => None,
-        };
-    }
-    match host_port.split_once(':') {
-        Some((host, port)) if !port.contains(':') => Some((host, port.parse().ok()?)),
-        // No colon, or a bare IPv6 address.
-        _ => Some((host_port, default_port)),
-    }
+    #[cfg(not(feature = "ollama"))]
+    http_url(s)
 }
 
 fn webhook_url(s: &str) -> Result<Url, String> {

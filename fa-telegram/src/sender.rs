@@ -124,6 +124,15 @@ impl std::fmt::Debug for TelegramSender {
     }
 }
 
+/// The `Sent` of a Message Telegram returned (its `message_id`).
+fn sent(message: &Value) -> Sent {
+    message
+        .get("message_id")
+        .and_then(Value::as_i64)
+        .map(|id| Sent::with_id(id.to_string()))
+        .unwrap_or_default()
+}
+
 /// A chat id is a group's when negative (groups and supergroups; private chats are positive).
 fn is_group(chat_id: i64) -> bool {
     chat_id < 0
@@ -217,12 +226,7 @@ impl TelegramSender {
         }
         let mut body = body;
         body["chat_id"] = json!(chat_id);
-        let result = self.call(chat_id, "sendMessage", &body).await?;
-        let sent = result
-            .get("message_id")
-            .and_then(Value::as_i64)
-            .map(|id| Sent::with_id(id.to_string()))
-            .unwrap_or_default();
+        let sent = sent(&self.call(chat_id, "sendMessage", &body).await?);
         if let Some(key) = idempotency_key {
             self.remember(key, &sent);
         }
@@ -237,7 +241,17 @@ impl TelegramSender {
         method: &str,
         body: &Value,
     ) -> Result<Value, DeliveryError> {
-        match self.call_api(chat_id, method, body).await {
+        let result = self.call_api(chat_id, method, body).await;
+        self.outcome(chat_id, result)
+    }
+
+    /// Counts a call's outcome and turns a failure into a delivery error.
+    fn outcome(
+        &self,
+        chat_id: i64,
+        result: Result<Value, ApiError>,
+    ) -> Result<Value, DeliveryError> {
+        match result {
             Ok(value) => {
                 self.counters.sent.fetch_add(1, Ordering::Relaxed);
                 Ok(value)
@@ -258,20 +272,8 @@ impl TelegramSender {
         caption: &str,
     ) -> Result<Sent, DeliveryError> {
         self.wait_turn(chat_id).await;
-        match self.api.send_document(chat_id, name, bytes, caption).await {
-            Ok(result) => {
-                self.counters.sent.fetch_add(1, Ordering::Relaxed);
-                Ok(result
-                    .get("message_id")
-                    .and_then(Value::as_i64)
-                    .map(|id| Sent::with_id(id.to_string()))
-                    .unwrap_or_default())
-            }
-            Err(error) => {
-                self.counters.failed.fetch_add(1, Ordering::Relaxed);
-                Err(self.delivery_error(chat_id, error))
-            }
-        }
+        let result = self.api.send_document(chat_id, name, bytes, caption).await;
+        Ok(sent(&self.outcome(chat_id, result)?))
     }
 
     async fn call_api(&self, chat_id: i64, method: &str, body: &Value) -> Result<Value, ApiError> {

@@ -83,10 +83,7 @@ pub(crate) fn start_code(text: &str) -> Option<&str> {
 pub fn new_code() -> crate::Result<Secret> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| crate::Error::Io {
-        context: "drawing a random code".to_owned(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    crate::vault::fill_random(&mut bytes)?;
     let code: String = bytes
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)

@@ -124,58 +124,77 @@ impl OllamaOptions {
     /// assert_eq!(OllamaOptions::base_url_from(None), "http://localhost:11434");
     /// ```
     pub fn base_url_from(host: Option<&str>) -> String {
-        let raw = host
-            .unwrap_or("")
-            .trim()
-            .trim_matches(|c| c == '"' || c == '\'')
-            .trim();
-        if raw.is_empty() {
-            return DEFAULT_BASE_URL.to_string();
-        }
-        let (scheme, rest, default_port) = match raw.split_once("://") {
-            None if raw.eq_ignore_ascii_case("ollama.com") => ("https".to_string(), raw, 443),
-            None => ("http".to_string(), raw, DEFAULT_PORT),
-            Some((scheme, rest)) => {
-                let scheme = scheme.to_ascii_lowercase();
-                let port = if scheme == "https" { 443 } else { 80 };
-                (scheme, rest, port)
-            }
-        };
-        let (host_port, path) = match rest.split_once('/') {
-            Some((host_port, path)) => (host_port, path.trim_end_matches('/')),
-            None => (rest, ""),
-        };
-        let (host, port) = split_host_port(host_port, default_port);
-        let host = connectable_host(host);
-        let path = if path.is_empty() {
-            String::new()
-        } else {
-            format!("/{path}")
-        };
-        format!("{scheme}://{host}:{port}{path}")
+        normalize_host(host.unwrap_or(""), false).unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
+    }
+
+    /// [`base_url_from`](Self::base_url_from) for a configuration file, where a typo should be
+    /// named: a port that is not a number gives `None` instead of the default port.
+    ///
+    /// ```
+    /// # use fa_core::llm::OllamaOptions;
+    /// assert_eq!(OllamaOptions::parse_host("box:1234").as_deref(), Some("http://box:1234"));
+    /// assert_eq!(OllamaOptions::parse_host("box:port"), None);
+    /// ```
+    pub fn parse_host(host: &str) -> Option<String> {
+        normalize_host(host, true)
     }
 }
 
-/// Splits `host:port`, `[v6]:port`, `[v6]`, a bare IPv6 address or a bare host; a missing or
-/// invalid port gives `default_port` (as the `ollama` CLI does).
-fn split_host_port(host_port: &str, default_port: u16) -> (&str, u16) {
-    let parse_port = |port: &str| port.parse::<u16>().unwrap_or(default_port);
+/// `OLLAMA_HOST` as Ollama reads it, as a base URL; with `strict`, `None` for a bad port.
+fn normalize_host(host: &str, strict: bool) -> Option<String> {
+    let raw = host.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    if raw.is_empty() {
+        return Some(DEFAULT_BASE_URL.to_string());
+    }
+    let (scheme, rest, default_port) = match raw.split_once("://") {
+        None if raw.eq_ignore_ascii_case("ollama.com") => ("https".to_string(), raw, 443),
+        None => ("http".to_string(), raw, DEFAULT_PORT),
+        Some((scheme, rest)) => {
+            let scheme = scheme.to_ascii_lowercase();
+            let port = if scheme == "https" { 443 } else { 80 };
+            (scheme, rest, port)
+        }
+    };
+    let (host_port, path) = match rest.split_once('/') {
+        Some((host_port, path)) => (host_port, path.trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    let (host, port) = split_host_port(host_port, default_port, strict)?;
+    let host = connectable_host(host);
+    let path = if path.is_empty() {
+        String::new()
+    } else {
+        format!("/{path}")
+    };
+    Some(format!("{scheme}://{host}:{port}{path}"))
+}
+
+/// Splits `host:port`, `[v6]:port`, `[v6]`, a bare IPv6 address or a bare host. A missing port
+/// gives `default_port`; an invalid one too (as the `ollama` CLI does), or `None` when `strict`.
+fn split_host_port(host_port: &str, default_port: u16, strict: bool) -> Option<(&str, u16)> {
+    let parse_port = |port: &str| match port.parse::<u16>() {
+        Ok(port) => Some(port),
+        Err(_) if strict => None,
+        Err(_) => Some(default_port),
+    };
     if let Some(bracketed) = host_port.strip_prefix('[') {
         return match bracketed.split_once(']') {
             Some((host, after)) => match after.strip_prefix(':') {
-                Some(port) => (host, parse_port(port)),
-                None => (host, default_port),
+                Some(port) => Some((host, parse_port(port)?)),
+                None if strict && !after.is_empty() => None,
+                None => Some((host, default_port)),
             },
-            None => (host_port, default_port),
+            None if strict => None,
+            None => Some((host_port, default_port)),
         };
     }
     match host_port.matches(':').count() {
         1 => match host_port.split_once(':') {
-            Some((host, port)) => (host, parse_port(port)),
-            None => (host_port, default_port),
+            Some((host, port)) => Some((host, parse_port(port)?)),
+            None => Some((host_port, default_port)),
         },
         // No colon, or a bare IPv6 address.
-        _ => (host_port, default_port),
+        _ => Some((host_port, default_port)),
     }
 }
 

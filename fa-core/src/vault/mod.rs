@@ -13,6 +13,8 @@
 //! credential.
 
 mod key;
+
+pub(crate) use key::fill_random;
 mod secret;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
