@@ -1,2 +1,39 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// PyO3's macros expand to code that trips these lints; the bindings' own code is covered by the
+// workspace lints everywhere else.
+#![allow(clippy::useless_conversion)]
+
+mod assistant;
+mod bot;
+mod callback;
+mod clock;
+mod convert;
+mod errors;
+mod scheduler;
+mod store;
+
+use pyo3::prelude::*;
+
+/// The native half of the `family_assistant` package. Use the package, not this module: it wraps
+/// these classes with typed records and Python idioms.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all().thread_name("fa-py");
+    pyo3_async_runtimes::tokio::init(runtime);
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<clock::ManualClock>()?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<scheduler::Scheduler>()?;
+    m.add_class::<scheduler::Runner>()?;
+    m.add_class::<assistant::Model>()?;
+    m.add_class::<assistant::Assistant>()?;
+    m.add_class::<assistant::ReplyStream>()?;
+    m.add_class::<bot::Bot>()?;
+    m.add_function(wrap_pyfunction!(store::open_store, m)?)?;
+    m.add_function(wrap_pyfunction!(assistant::parse_when, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::noop, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::version, m)?)?;
+    Ok(())
+}

@@ -17,8 +17,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fa_core::assistant::Toolbox;
 use fa_core::engine::{App, AppBuilder, ConsoleChannel, RateLimit, new_code};
 use fa_core::llm::DynModel;
+use fa_core::scheduler::JobRegistry;
 use fa_core::vault::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 use fa_core::{
     ChannelIdentity, Clock, DynStore, Household, MasterKey, Member, NewMember, Role, SystemClock,
@@ -118,6 +120,8 @@ pub struct Bot {
     owner: Member,
     model: Option<DynModel>,
     clock: Arc<dyn Clock>,
+    tools: Option<Toolbox>,
+    registry: Option<JobRegistry>,
 }
 
 impl std::fmt::Debug for Bot {
@@ -199,6 +203,8 @@ impl Bot {
             owner,
             model,
             clock: Arc::new(SystemClock),
+            tools: None,
+            registry: None,
         })
     }
 
@@ -217,6 +223,20 @@ impl Bot {
         &self.owner
     }
 
+    /// Answers with these tools instead of the built-in ones (add to
+    /// [`builtin_toolbox`](fa_core::assistant::tools::builtin_toolbox) to keep them).
+    pub fn with_tools(mut self, tools: Toolbox) -> Self {
+        self.tools = Some(tools);
+        self
+    }
+
+    /// Runs jobs with these kinds instead of the built-in ones (start from
+    /// [`JobRegistry::with_builtins`] to keep them).
+    pub fn with_job_registry(mut self, registry: JobRegistry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
     fn app(&self) -> Result<AppBuilder, BotError> {
         let limits = &self.config.limits;
         let mut app = App::builder(self.store.clone())
@@ -224,6 +244,12 @@ impl Bot {
             .rate_limit(RateLimit::new(limits.messages_per_minute, limits.burst));
         if let Some(model) = &self.model {
             app = app.model(model.clone());
+        }
+        if let Some(tools) = &self.tools {
+            app = app.tools(tools.clone());
+        }
+        if let Some(registry) = &self.registry {
+            app = app.job_registry(registry.clone());
         }
         if let Some(transcriber) = transcriber(&self.config)? {
             app = app.transcriber(transcriber);

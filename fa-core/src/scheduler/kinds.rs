@@ -121,6 +121,51 @@ pub trait JobKind: Send + Sync + 'static {
     async fn run(&self, ctx: &JobContext, payload: Self::Payload) -> Result<JobOutput, JobError>;
 }
 
+/// A kind known only at run time, with a JSON payload: a name chosen by a program, a handler
+/// written in another language (the Python package registers its callables this way). Register
+/// it with [`JobRegistry::register_dyn`]; prefer [`JobKind`] when the kind is known when
+/// compiling.
+#[async_trait]
+pub trait DynJobKind: Send + Sync + 'static {
+    /// What to do with firings missed during downtime, unless the job says otherwise.
+    fn misfire(&self) -> MisfirePolicy {
+        MisfirePolicy::FireOnce
+    }
+
+    /// How late a missed firing may still run, unless the job says otherwise (`None`: however
+    /// late).
+    fn grace(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Checks a payload before a job is stored; the error names the field.
+    fn validate(&self, _payload: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+
+    /// Runs one occurrence; the payload is `ctx.job.payload`.
+    async fn run(&self, ctx: &JobContext) -> Result<JobOutput, JobError>;
+}
+
+#[async_trait]
+impl<K: DynJobKind + ?Sized> ErasedKind for Arc<K> {
+    fn misfire(&self) -> MisfirePolicy {
+        (**self).misfire()
+    }
+
+    fn grace(&self) -> Option<Duration> {
+        (**self).grace()
+    }
+
+    fn validate(&self, payload: &serde_json::Value) -> Result<()> {
+        (**self).validate(payload)
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobOutput, JobError> {
+        (**self).run(ctx).await
+    }
+}
+
 /// A kind with its payload type erased, as the registry holds it.
 #[async_trait]
 pub(crate) trait ErasedKind: Send + Sync {
@@ -166,7 +211,7 @@ impl<K: JobKind> ErasedKind for Typed<K> {
 /// The kinds a scheduler knows, by name.
 #[derive(Clone, Default)]
 pub struct JobRegistry {
-    kinds: HashMap<&'static str, Arc<dyn ErasedKind>>,
+    kinds: HashMap<String, Arc<dyn ErasedKind>>,
 }
 
 impl std::fmt::Debug for JobRegistry {
@@ -197,8 +242,31 @@ impl JobRegistry {
 
     /// Adds a kind (replacing one of the same name).
     pub fn register<K: JobKind>(&mut self, kind: K) -> &mut Self {
-        self.kinds.insert(K::NAME, Arc::new(Typed(kind)));
+        self.kinds.insert(K::NAME.to_owned(), Arc::new(Typed(kind)));
         self
+    }
+
+    /// Adds a kind known only at run time under `name` (replacing one of the same name). A name
+    /// outside `[a-z0-9_]{1,64}` is [`Error::InvalidInput`].
+    pub fn register_dyn(
+        &mut self,
+        name: impl Into<String>,
+        kind: Arc<dyn DynJobKind>,
+    ) -> Result<&mut Self> {
+        let name = name.into();
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(Error::invalid(
+                "kind",
+                format!("{name:?} must be 1–64 characters of a-z, 0-9 and _"),
+            ));
+        }
+        self.kinds.insert(name, Arc::new(kind));
+        Ok(self)
     }
 
     /// Whether a kind of that name is registered.
@@ -207,8 +275,8 @@ impl JobRegistry {
     }
 
     /// The registered names, sorted.
-    pub fn names(&self) -> Vec<&'static str> {
-        let mut names: Vec<_> = self.kinds.keys().copied().collect();
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<_> = self.kinds.keys().map(String::as_str).collect();
         names.sort_unstable();
         names
     }

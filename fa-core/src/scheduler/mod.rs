@@ -59,7 +59,7 @@ pub use builtin::{
     CheckInPayload, CheckInPrompt, Digest, DigestPayload, HabitNudge, HabitNudgePayload, Reminder,
     ReminderPayload,
 };
-pub use kinds::{JobContext, JobError, JobKind, JobOutput, JobRegistry};
+pub use kinds::{DynJobKind, JobContext, JobError, JobKind, JobOutput, JobRegistry};
 pub use local_time::resolve_local;
 pub use misfire::MAX_CATCH_UP;
 pub use new_job::{DEFAULT_CHANNEL, NewJob};

@@ -1,0 +1,71 @@
+"""The reference Telegram bot, run from Python with the same configuration as ``family-bot``."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping, Optional, Union
+
+from . import _native
+from .assistant import Assistant, Model
+from .records import Household, Member, build
+from .scheduler import Scheduler
+from .store import Store
+
+__all__ = ["Bot"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Bot:
+    """The family bot: on Telegram when ``FA_TELEGRAM_TOKEN`` is set, else a chat on this
+    terminal. ``await Bot.prepare(...)`` opens the store and vault and sets up the household;
+    ``await bot.run()`` serves until :meth:`stop` (or until the task is cancelled)."""
+
+    def __init__(self, native: _native.Bot) -> None:
+        self._native = native
+        summary = native.summary()
+        self.household: Household = build(Household, summary["household"])
+        self.owner: Member = build(Member, summary["owner"])
+
+    @staticmethod
+    async def prepare(
+        config: Optional[PathLike] = None,
+        *,
+        env: Optional[Mapping[str, str]] = None,
+        model: Optional[Model] = None,
+        data_dir: Optional[PathLike] = None,
+        assistant: Optional[Assistant] = None,
+        scheduler: Optional[Scheduler] = None,
+    ) -> Bot:
+        """Reads ``config`` (TOML; see ``docs/family-bot.example.toml``) and the ``FA_*``
+        variables of ``env`` (default: the process environment). ``model`` replaces the
+        configured one; ``assistant`` lends its tools (Python ones included) and ``scheduler``
+        its job kinds."""
+        native = await _native.Bot.prepare(
+            None if config is None else os.fspath(config),
+            None if env is None else dict(env),
+            None if model is None else model._native,
+            None if data_dir is None else os.fspath(data_dir),
+        )
+        if assistant is not None:
+            native.use_tools(assistant._native)
+        if scheduler is not None:
+            native.use_job_kinds(scheduler._native)
+        return Bot(native)
+
+    @property
+    def store(self) -> Store:
+        """The bot's store, e.g. to add members before running."""
+        return Store(self._native.store())
+
+    async def run(self) -> None:
+        """Serves until :meth:`stop`; then stops taking updates and lets turns finish."""
+        await self._native.run()
+
+    def stop(self) -> None:
+        self._native.stop()
+
+    def __repr__(self) -> str:
+        return f"Bot(household={self.household.name!r})"
+
+

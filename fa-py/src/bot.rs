@@ -1,0 +1,127 @@
+//! `Bot`: the reference Telegram bot (or the console chat without a token), run from Python with
+//! the same configuration as the `family-bot` binary.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use fa_core::SystemClock;
+use fa_telegram::config::BotConfig;
+use pyo3::prelude::*;
+use serde_json::json;
+
+use crate::assistant::{Assistant, Model};
+use crate::convert::Json;
+use crate::errors::{bot_to_py, to_py};
+use crate::scheduler::Scheduler;
+use crate::store::Store;
+
+/// A prepared bot: store, vault and household opened, ready to `run()`.
+#[pyclass(module = "family_assistant._native", frozen)]
+pub(crate) struct Bot {
+    bot: Mutex<Option<fa_telegram::bot::Bot>>,
+    store: fa_core::DynStore,
+    summary: serde_json::Value,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+fn taken() -> PyErr {
+    to_py(fa_core::Error::WrongState {
+        what: "bot",
+        reason: "is already running or has run; prepare a new one".to_owned(),
+    })
+}
+
+#[pymethods]
+impl Bot {
+    /// Reads the configuration (a TOML file and `FA_*` variables from `env`, else from the
+    /// process environment), opens everything and sets up the household on first start.
+    #[staticmethod]
+    #[pyo3(signature = (config_path = None, env = None, model = None, data_dir = None))]
+    fn prepare<'py>(
+        py: Python<'py>,
+        config_path: Option<PathBuf>,
+        env: Option<HashMap<String, String>>,
+        model: Option<&Bound<'py, Model>>,
+        data_dir: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lookup = |name: &str| match &env {
+            Some(env) => env.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
+        let mut config =
+            BotConfig::load(config_path.as_deref(), &lookup).map_err(|e| bot_to_py(e.into()))?;
+        if data_dir.is_some() {
+            config.data_dir = data_dir;
+        }
+        let model = model.map(|m| m.get().model.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let bot = fa_telegram::bot::Bot::prepare(config, model)
+                .await
+                .map_err(bot_to_py)?;
+            let summary = json!({ "household": bot.household(), "owner": bot.owner() });
+            let (stop, _) = tokio::sync::watch::channel(false);
+            Ok(Bot {
+                store: bot.store().clone(),
+                bot: Mutex::new(Some(bot)),
+                summary,
+                stop,
+            })
+        })
+    }
+
+    /// The household and its owner, as dicts.
+    fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(Json(self.summary.clone()).into_pyobject(py)?.unbind())
+    }
+
+    /// The bot's store, e.g. to add members before running.
+    fn store(&self) -> Store {
+        Store::from_parts(self.store.clone(), Arc::new(SystemClock))
+    }
+
+    /// Answers with the assistant's tools (its Python tools included).
+    fn use_tools(&self, assistant: &Bound<'_, Assistant>) -> PyResult<()> {
+        self.update(|bot| bot.with_tools(assistant.get().toolbox()))
+    }
+
+    /// Runs the scheduler's job kinds (its Python kinds included).
+    fn use_job_kinds(&self, scheduler: &Bound<'_, Scheduler>) -> PyResult<()> {
+        self.update(|bot| bot.with_job_registry(scheduler.get().registry()))
+    }
+
+    /// Serves until `stop()` is called (or the awaiting task is cancelled).
+    fn run<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let bot = self
+            .bot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(taken)?;
+        let mut stopped = self.stop.subscribe();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            bot.run(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+            .map_err(bot_to_py)
+        })
+    }
+
+    /// Asks a running bot to stop: it stops taking updates and lets turns under way finish.
+    fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Bot {
+    fn update(
+        &self,
+        change: impl FnOnce(fa_telegram::bot::Bot) -> fa_telegram::bot::Bot,
+    ) -> PyResult<()> {
+        let mut slot = self.bot.lock().unwrap_or_else(|e| e.into_inner());
+        let bot = slot.take().ok_or_else(taken)?;
+        *slot = Some(change(bot));
+        Ok(())
+    }
+}
