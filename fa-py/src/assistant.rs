@@ -121,7 +121,7 @@ impl Model {
         if let Some(timeout) = timeout {
             options = options.request_timeout(seconds("timeout", timeout)?);
         }
-        let model = OllamaModel::new(options).map_err(model_to_py)?;
+        let model = OllamaModel::new(options).map_err(refused_options)?;
         Ok(Self {
             model: Arc::new(model),
             scripted: None,
@@ -148,7 +148,7 @@ impl Model {
         if let Some(timeout) = timeout {
             options = options.request_timeout(seconds("timeout", timeout)?);
         }
-        let model = OpenAiCompatibleModel::new(options).map_err(model_to_py)?;
+        let model = OpenAiCompatibleModel::new(options).map_err(refused_options)?;
         Ok(Self {
             model: Arc::new(model),
             scripted: None,
@@ -223,6 +223,15 @@ impl Model {
             })
         })
     }
+}
+
+/// Options a model refuses before anything is sent (a base URL that is not http(s), an empty
+/// name) are the caller's input to fix.
+fn refused_options(error: fa_core::llm::ModelError) -> PyErr {
+    to_py(fa_core::Error::InvalidInput {
+        field: "model options",
+        reason: error.to_string(),
+    })
 }
 
 /// A tool whose call is a Python callable.

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import threading
-from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 T = TypeVar("T")
 
@@ -18,7 +17,6 @@ class LoopRef:
     """The event loop that awaits fa calls now, for coroutine callbacks to run on."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
         self.loop: Optional[asyncio.AbstractEventLoop] = None
 
     def capture(self) -> None:
@@ -35,7 +33,7 @@ def run_sync(ref: LoopRef, func: Callable[..., Any], *args: Any, **kwargs: Any) 
     result = func(*args, **kwargs)
     if not inspect.isawaitable(result):
         return result
-    awaitable = cast(Awaitable[Any], result)
+    awaitable: Awaitable[Any] = result
     loop = ref.loop
     if loop is not None and loop.is_running() and not loop.is_closed():
         return asyncio.run_coroutine_threadsafe(_wrap(awaitable), loop).result()

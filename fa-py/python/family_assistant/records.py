@@ -4,6 +4,7 @@ types' data by one converter driven by their type hints."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import enum
 import re
 import sys
@@ -100,17 +101,14 @@ class PendingActionState(_Named):
     CANCELLED = "cancelled"
 
 
-_record = dataclasses.dataclass(frozen=True)
-
-
-@_record
+@dataclass(frozen=True)
 class Household:
     id: str
     name: str
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Member:
     id: str
     household_id: str
@@ -121,13 +119,13 @@ class Member:
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class ChannelIdentity:
     channel: str
     external_id: str
 
 
-@_record
+@dataclass(frozen=True)
 class Invite:
     id: str
     household_id: str
@@ -139,14 +137,14 @@ class Invite:
     used_by: Optional[str]
 
 
-@_record
+@dataclass(frozen=True)
 class UnreachableIdentity:
     member_id: str
     identity: ChannelIdentity
     since: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Conversation:
     id: str
     household_id: str
@@ -156,7 +154,7 @@ class Conversation:
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Message:
     id: str
     conversation_id: str
@@ -166,7 +164,7 @@ class Message:
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class MemoryNote:
     id: str
     household_id: str
@@ -175,14 +173,14 @@ class MemoryNote:
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Forgotten:
     notes: int
     messages: int
     summaries: int
 
 
-@_record
+@dataclass(frozen=True)
 class Habit:
     id: str
     household_id: str
@@ -193,7 +191,7 @@ class Habit:
     created_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class HabitLog:
     id: str
     habit_id: str
@@ -201,13 +199,13 @@ class HabitLog:
     note: Optional[str]
 
 
-@_record
+@dataclass(frozen=True)
 class CheckInAnswer:
     question: str
     answer: str
 
 
-@_record
+@dataclass(frozen=True)
 class CheckIn:
     id: str
     household_id: str
@@ -217,7 +215,7 @@ class CheckIn:
     recorded_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Integration:
     id: str
     household_id: str
@@ -230,7 +228,7 @@ class Integration:
     updated_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class InboundEvent:
     id: str
     household_id: str
@@ -242,13 +240,13 @@ class InboundEvent:
     processed_at: Optional[datetime]
 
 
-@_record
+@dataclass(frozen=True)
 class RecordedEvent:
     event: InboundEvent
     new: bool
 
 
-@_record
+@dataclass(frozen=True)
 class Notification:
     id: str
     household_id: str
@@ -263,7 +261,7 @@ class Notification:
     updated_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class DeliveryReceipt:
     id: str
     notification_id: str
@@ -274,7 +272,7 @@ class DeliveryReceipt:
     recorded_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class AuditEntry:
     id: str
     household_id: str
@@ -285,7 +283,7 @@ class AuditEntry:
     at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class AssistantProfile:
     id: str
     household_id: str
@@ -298,7 +296,7 @@ class AssistantProfile:
     updated_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class PendingAction:
     id: str
     household_id: str
@@ -313,7 +311,7 @@ class PendingAction:
     resolved_at: Optional[datetime]
 
 
-@_record
+@dataclass(frozen=True)
 class ConversationSummary:
     conversation_id: str
     summary: str
@@ -321,7 +319,7 @@ class ConversationSummary:
     updated_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Job:
     id: str
     household_id: str
@@ -338,7 +336,7 @@ class Job:
     updated_at: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Occurrence:
     id: str
     job_id: str
@@ -356,14 +354,14 @@ class Occurrence:
     acknowledged_at: Optional[datetime]
 
 
-@_record
+@dataclass(frozen=True)
 class Upcoming:
     job: Job
     occurrence: Occurrence
     local_due: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class Reply:
     """The assistant's answer: ``text`` to show, and changes waiting for confirmation."""
 
@@ -374,7 +372,7 @@ class Reply:
     model_requests: int
 
 
-@_record
+@dataclass(frozen=True)
 class TickReport:
     fired: int
     late: int
@@ -386,21 +384,21 @@ class TickReport:
     summaries: int
 
 
-@_record
+@dataclass(frozen=True)
 class StoreStatus:
     backend: str
     location: str
     schema_version: int
 
 
-@_record
+@dataclass(frozen=True)
 class ModelInfo:
     name: str
     supports_tools: bool
     context_length: Optional[int]
 
 
-@_record
+@dataclass(frozen=True)
 class Firing:
     """What a job handler written in Python gets when its job fires."""
 
@@ -411,7 +409,7 @@ class Firing:
     local_due: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class ToolCall:
     """The context of a tool call: who asked, and when."""
 
@@ -419,7 +417,7 @@ class ToolCall:
     now: datetime
 
 
-@_record
+@dataclass(frozen=True)
 class When:
     """A date phrase understood: ``once`` for one instant, else an RRULE from ``start``."""
 

@@ -43,12 +43,19 @@ class Store:
 
     @staticmethod
     async def open(
-        url: str, *, clock: Optional[ManualClock] = None, master_key: Optional[str] = None
+        url: str,
+        *,
+        clock: Optional[ManualClock] = None,
+        master_key: Optional[str] = None,
+        schema: Optional[str] = None,
     ) -> Store:
         """Opens (and migrates) the store at ``url``. ``clock`` drives time in tests;
         ``master_key`` (32 bytes in base64) seals integration credentials, else
-        ``FA_MASTER_KEY`` is used when they are stored."""
-        native = await _native.open_store(url, clock._native if clock else None, master_key)
+        ``FA_MASTER_KEY`` is used when they are stored; ``schema`` keeps fa's tables in that
+        PostgreSQL schema (created if missing), e.g. inside another application's database."""
+        native = await _native.open_store(
+            url, clock._native if clock else None, master_key, schema
+        )
         return Store(native)
 
     async def __aenter__(self) -> Store:

@@ -107,6 +107,8 @@ def _json_type(tp: Any) -> Dict[str, Any]:
 
 
 def _is_context(tp: Any) -> bool:
+    if typing.get_origin(tp) is Union:
+        return ToolCall in typing.get_args(tp)
     return tp is ToolCall
 
 

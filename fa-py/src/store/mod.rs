@@ -45,14 +45,16 @@ impl Store {
     }
 }
 
-/// Opens (and migrates) a store: `sqlite:PATH`, `sqlite::memory:` or `postgres://…`.
+/// Opens (and migrates) a store: `sqlite:PATH`, `sqlite::memory:` or `postgres://…` (with
+/// `schema`, fa's tables live in that PostgreSQL schema, created if missing).
 #[pyfunction]
-#[pyo3(signature = (url, clock = None, master_key = None))]
+#[pyo3(signature = (url, clock = None, master_key = None, schema = None))]
 pub(crate) fn open_store<'py>(
     py: Python<'py>,
     url: String,
     clock: Option<&Bound<'py, ManualClock>>,
     master_key: Option<String>,
+    schema: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let clock = clock_or_system(clock);
     let vault = master_key
@@ -60,7 +62,7 @@ pub(crate) fn open_store<'py>(
         .transpose()
         .map_err(to_py)?;
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        let store = open(&url, clock.clone()).await.map_err(to_py)?;
+        let store = open(&url, schema, clock.clone()).await.map_err(to_py)?;
         Ok(Store {
             store,
             clock,
@@ -69,12 +71,19 @@ pub(crate) fn open_store<'py>(
     })
 }
 
-async fn open(url: &str, clock: Arc<dyn Clock>) -> fa_core::Result<DynStore> {
+async fn open(
+    url: &str,
+    schema: Option<String>,
+    clock: Arc<dyn Clock>,
+) -> fa_core::Result<DynStore> {
     let url = url.trim();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
         {
-            let options = fa_core::PostgresOptions::new(Secret::new(url)).clock(clock);
+            let mut options = fa_core::PostgresOptions::new(Secret::new(url)).clock(clock);
+            if let Some(schema) = schema {
+                options = options.schema(schema);
+            }
             return Ok(Arc::new(
                 fa_core::PostgresStore::connect_with(options).await?,
             ));
@@ -94,6 +103,12 @@ async fn open(url: &str, clock: Arc<dyn Clock>) -> fa_core::Result<DynStore> {
                 "{url:?} is not a store URL; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB"
             ),
         })?;
+    if schema.is_some() {
+        return Err(fa_core::Error::InvalidInput {
+            field: "schema",
+            reason: "a schema applies to PostgreSQL only".to_owned(),
+        });
+    }
     let options = if path == ":memory:" {
         fa_core::SqliteOptions::memory()
     } else if path.is_empty() {
