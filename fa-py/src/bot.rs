@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use fa_core::SystemClock;
+use fa_core::Clock;
 use fa_telegram::config::BotConfig;
 use pyo3::prelude::*;
 use serde_json::json;
 
 use crate::assistant::{Assistant, Model};
+use crate::clock::{ManualClock, clock_or_system};
 use crate::convert::Json;
 use crate::errors::{bot_to_py, to_py};
 use crate::scheduler::Scheduler;
@@ -21,6 +22,7 @@ use crate::store::Store;
 pub(crate) struct Bot {
     bot: Mutex<Option<fa_telegram::bot::Bot>>,
     store: fa_core::DynStore,
+    clock: Arc<dyn Clock>,
     summary: serde_json::Value,
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -37,14 +39,16 @@ impl Bot {
     /// Reads the configuration (a TOML file and `FA_*` variables from `env`, else from the
     /// process environment), opens everything and sets up the household on first start.
     #[staticmethod]
-    #[pyo3(signature = (config_path = None, env = None, model = None, data_dir = None))]
+    #[pyo3(signature = (config_path = None, env = None, model = None, data_dir = None, clock = None))]
     fn prepare<'py>(
         py: Python<'py>,
         config_path: Option<PathBuf>,
         env: Option<HashMap<String, String>>,
         model: Option<&Bound<'py, Model>>,
         data_dir: Option<PathBuf>,
+        clock: Option<&Bound<'py, ManualClock>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let clock = clock_or_system(clock);
         let lookup = |name: &str| match &env {
             Some(env) => env.get(name).cloned(),
             None => std::env::var(name).ok(),
@@ -58,12 +62,14 @@ impl Bot {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let bot = fa_telegram::bot::Bot::prepare(config, model)
                 .await
-                .map_err(bot_to_py)?;
+                .map_err(bot_to_py)?
+                .with_clock(clock.clone());
             let summary = json!({ "household": bot.household(), "owner": bot.owner() });
             let (stop, _) = tokio::sync::watch::channel(false);
             Ok(Bot {
                 store: bot.store().clone(),
                 bot: Mutex::new(Some(bot)),
+                clock,
                 summary,
                 stop,
             })
@@ -77,7 +83,7 @@ impl Bot {
 
     /// The bot's store, e.g. to add members before running.
     fn store(&self) -> Store {
-        Store::from_parts(self.store.clone(), Arc::new(SystemClock))
+        Store::from_parts(self.store.clone(), self.clock.clone())
     }
 
     /// Answers with the assistant's tools (its Python tools included).
@@ -99,6 +105,7 @@ impl Bot {
             .take()
             .ok_or_else(taken)?;
         let mut stopped = self.stop.subscribe();
+        crate::runtime::register_background(self.stop.clone());
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             bot.run(async move {
                 let _ = stopped.wait_for(|s| *s).await;

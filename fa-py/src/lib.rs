@@ -10,6 +10,7 @@ mod callback;
 mod clock;
 mod convert;
 mod errors;
+mod runtime;
 mod scheduler;
 mod store;
 
@@ -19,9 +20,7 @@ use pyo3::prelude::*;
 /// these classes with typed records and Python idioms.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.enable_all().thread_name("fa-py");
-    pyo3_async_runtimes::tokio::init(runtime);
+    runtime::init();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<clock::ManualClock>()?;
     m.add_class::<store::Store>()?;
@@ -35,5 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(assistant::parse_when, m)?)?;
     m.add_function(wrap_pyfunction!(convert::noop, m)?)?;
     m.add_function(wrap_pyfunction!(convert::version, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::shutdown, m)?)?;
     Ok(())
 }

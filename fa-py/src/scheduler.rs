@@ -389,6 +389,7 @@ impl Runner {
             return;
         }
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        crate::runtime::register_background(stop.clone());
         let runner = self.runner.clone();
         let task = pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
             runner

@@ -26,6 +26,7 @@ class MockServer:
 
     def __init__(self) -> None:
         self.routes: Dict[str, Callable[[Request], Answer]] = {}
+        self.fallback: Callable[[Request], Answer] = lambda _r: (404, {"error": "no route"}, {})
         self.requests: List[Request] = []
         self._lock = threading.Lock()
         mock = self
@@ -48,7 +49,7 @@ class MockServer:
                 with mock._lock:
                     mock.requests.append(request)
                     route = mock.routes.get(path.lower())
-                status, payload, headers = route(request) if route else (404, {"error": "no route"}, {})
+                status, payload, headers = (route or mock.fallback)(request)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
@@ -56,7 +57,10 @@ class MockServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a long poll at shutdown)
 
             do_GET = _serve
             do_POST = _serve

@@ -223,6 +223,14 @@ impl Bot {
         &self.owner
     }
 
+    /// Reads time from `clock` instead of the system's: the scheduler, rate limits and retries
+    /// follow it (tests drive a [`ManualClock`](fa_core::ManualClock)). Rows are still stamped
+    /// by the store's own clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Answers with these tools instead of the built-in ones (add to
     /// [`builtin_toolbox`](fa_core::assistant::tools::builtin_toolbox) to keep them).
     pub fn with_tools(mut self, tools: Toolbox) -> Self {

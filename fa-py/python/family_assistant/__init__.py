@@ -16,6 +16,8 @@ Telegram bot of the Rust library, asyncio-native and typed::
     asyncio.run(main())
 """
 
+import atexit
+
 from . import _native
 from .assistant import Assistant, Model, ReplyStream
 from .bot import Bot
@@ -31,6 +33,10 @@ from .store import Store
 from .tools import Tool, schema_of, tool
 
 __version__: str = _native.__version__
+
+# Stop background runners and bots and let in-flight results land before the interpreter
+# finalizes (see fa-py/src/runtime.rs).
+atexit.register(_native.shutdown)
 
 __all__ = [
     "Assistant", "Bot", "ManualClock", "Model", "ReplyStream", "Runner", "Scheduler", "Store",

@@ -21,6 +21,7 @@ __all__ = [
     "noop",
     "open_store",
     "parse_when",
+    "shutdown",
     "version",
 ]
 
@@ -40,6 +41,7 @@ def open_store(
 def parse_when(phrase: str, now: str, timezone: str) -> Dict[str, Any]: ...
 def noop() -> Awaitable[None]: ...
 def version() -> str: ...
+def shutdown(timeout: float = 2.0) -> None: ...
 
 @final
 class Store:
@@ -335,6 +337,7 @@ class Bot:
         env: Optional[Dict[str, str]] = None,
         model: Optional[Model] = None,
         data_dir: Optional[str] = None,
+        clock: Optional[ManualClock] = None,
     ) -> Awaitable[Bot]: ...
     def summary(self) -> Dict[str, Any]: ...
     def store(self) -> Store: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Sequence, Union, overload
 
 from . import _native
 from ._callbacks import LoopRef
@@ -149,7 +149,15 @@ class Assistant:
         )
         return spec
 
-    def tool(self, func: Optional[Callable[..., Any]] = None, **options: Any) -> Any:
+    @overload
+    def tool(self, func: Callable[..., Any]) -> Tool: ...
+
+    @overload
+    def tool(self, func: None = None, **options: Any) -> Callable[[Callable[..., Any]], Tool]: ...
+
+    def tool(
+        self, func: Optional[Callable[..., Any]] = None, **options: Any
+    ) -> Union[Tool, Callable[[Callable[..., Any]], Tool]]:
         """Decorator: ``@assistant.tool`` or ``@assistant.tool(changes_state=True)``."""
 
         def register(f: Callable[..., Any]) -> Tool:

@@ -7,6 +7,7 @@ from typing import Mapping, Optional, Union
 
 from . import _native
 from .assistant import Assistant, Model
+from .clock import ManualClock
 from .records import Household, Member, build
 from .scheduler import Scheduler
 from .store import Store
@@ -36,22 +37,33 @@ class Bot:
         data_dir: Optional[PathLike] = None,
         assistant: Optional[Assistant] = None,
         scheduler: Optional[Scheduler] = None,
+        clock: Optional[ManualClock] = None,
     ) -> Bot:
         """Reads ``config`` (TOML; see ``docs/family-bot.example.toml``) and the ``FA_*``
         variables of ``env`` (default: the process environment). ``model`` replaces the
         configured one; ``assistant`` lends its tools (Python ones included) and ``scheduler``
-        its job kinds."""
+        its job kinds; ``clock`` drives the bot's time in tests."""
         native = await _native.Bot.prepare(
             None if config is None else os.fspath(config),
             None if env is None else dict(env),
             None if model is None else model._native,
             None if data_dir is None else os.fspath(data_dir),
+            None if clock is None else clock._native,
         )
+        bot = Bot(native)
         if assistant is not None:
-            native.use_tools(assistant._native)
+            bot.use_tools(assistant)
         if scheduler is not None:
-            native.use_job_kinds(scheduler._native)
-        return Bot(native)
+            bot.use_job_kinds(scheduler)
+        return bot
+
+    def use_tools(self, assistant: Assistant) -> None:
+        """Answers with ``assistant``'s tools, its Python tools included (before :meth:`run`)."""
+        self._native.use_tools(assistant._native)
+
+    def use_job_kinds(self, scheduler: Scheduler) -> None:
+        """Runs ``scheduler``'s job kinds, its Python kinds included (before :meth:`run`)."""
+        self._native.use_job_kinds(scheduler._native)
 
     @property
     def store(self) -> Store:

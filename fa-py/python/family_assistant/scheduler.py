@@ -4,7 +4,7 @@ its :class:`Runner`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from . import _native
 from ._callbacks import LoopRef, run_sync
@@ -17,6 +17,9 @@ from .store import Store
 __all__ = ["Scheduler", "Runner", "parse_when"]
 
 TriggerLike = Union[Trigger, str]
+MaybeText = Union[Optional[str], Awaitable[Optional[str]]]
+JobHandler = Callable[[Firing], MaybeText]
+Deliver = Callable[[Notification], MaybeText]
 
 
 def parse_when(phrase: str, now: datetime, timezone: str) -> When:
@@ -53,7 +56,7 @@ class Scheduler:
     def register_kind(
         self,
         name: str,
-        handler: Callable[[Firing], Optional[str]],
+        handler: JobHandler,
         *,
         misfire: Union[MisfirePolicy, str] = MisfirePolicy.FIRE_ONCE,
     ) -> None:
@@ -67,10 +70,10 @@ class Scheduler:
 
         self._native.register_kind(name, run, str(misfire))
 
-    def kind(self, name: str, **options: Any) -> Callable[[Callable[[Firing], Any]], Callable[[Firing], Any]]:
+    def kind(self, name: str, **options: Any) -> Callable[[JobHandler], JobHandler]:
         """Decorator form of :meth:`register_kind`."""
 
-        def register(handler: Callable[[Firing], Any]) -> Callable[[Firing], Any]:
+        def register(handler: JobHandler) -> JobHandler:
             self.register_kind(name, handler, **options)
             return handler
 
@@ -159,7 +162,7 @@ class Scheduler:
 
     def runner(
         self,
-        deliver: Callable[[Notification], Optional[str]],
+        deliver: Deliver,
         *,
         poll_interval: float = 1.0,
         late_after: float = 60.0,

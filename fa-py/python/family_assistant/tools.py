@@ -9,7 +9,7 @@ import inspect
 import json
 import re
 import typing
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union, overload
 
 from ._callbacks import LoopRef, run_sync
 from .errors import InvalidInput
@@ -35,6 +35,30 @@ class Tool:
         return self.func(*args, **kwargs)
 
 
+@overload
+def tool(
+    func: Callable[..., Any],
+    *,
+    name: Optional[str] = None,
+    description: Optional[str] = None,
+    parameters: Optional[Dict[str, Any]] = None,
+    changes_state: bool = False,
+    describe: Optional[Callable[..., Any]] = None,
+) -> Tool: ...
+
+
+@overload
+def tool(
+    func: None = None,
+    *,
+    name: Optional[str] = None,
+    description: Optional[str] = None,
+    parameters: Optional[Dict[str, Any]] = None,
+    changes_state: bool = False,
+    describe: Optional[Callable[..., Any]] = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
 def tool(
     func: Optional[Callable[..., Any]] = None,
     *,
@@ -43,7 +67,7 @@ def tool(
     parameters: Optional[Dict[str, Any]] = None,
     changes_state: bool = False,
     describe: Optional[Callable[..., Any]] = None,
-) -> Any:
+) -> Union[Tool, Callable[[Callable[..., Any]], Tool]]:
     """Makes a function a :class:`Tool`; use as ``@tool`` or ``@tool(changes_state=True)``.
 
     The name is the function's, the description its docstring's first paragraph, and the
