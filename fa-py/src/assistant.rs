@@ -9,230 +9,20 @@ use fa_core::assistant::{
     Assistant as _, AssistantOptions, ModelAssistant, Reply, Tool, ToolContext, ToolError, Toolbox,
     TurnInput,
 };
-use fa_core::llm::{
-    DynModel, ModelErrorKind, OllamaModel, OllamaOptions, OpenAiCompatibleModel, OpenAiOptions,
-    ScriptedModel, ScriptedReply, ToolCall,
-};
+use fa_core::llm::DynModel;
 use fa_core::{Clock, DynStore, PendingAction};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::callback::PyCallable;
-use crate::convert::{Json, id, instant, json_value, scope, seconds, spawn};
-use crate::errors::{model_to_py, to_py};
+use crate::convert::{Json, id, json_value, scope, seconds, spawn};
+use crate::errors::to_py;
+use crate::model::Model;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
-
-/// A language model: Ollama, an OpenAI-compatible server, or a scripted one for tests.
-#[pyclass(module = "family_assistant._native", frozen)]
-pub(crate) struct Model {
-    pub(crate) model: DynModel,
-    scripted: Option<Arc<ScriptedModel>>,
-}
-
-/// One scripted answer as Python writes it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScriptLine {
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    calls: Vec<ScriptCall>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScriptCall {
-    name: String,
-    #[serde(default)]
-    arguments: serde_json::Value,
-}
-
-fn script(replies: &Bound<'_, PyAny>) -> PyResult<Vec<ScriptedReply>> {
-    let lines: Vec<ScriptLine> = serde_json::from_value(json_value("replies", replies)?)
-        .map_err(|e| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "replies",
-                reason: format!(
-                    "{e}; each reply is {{\"text\": …}}, {{\"calls\": [{{\"name\": …, \"arguments\": {{…}}}}]}} or {{\"error\": \"unreachable\"}}"
-                ),
-            })
-        })?;
-    lines
-        .into_iter()
-        .map(|line| {
-            if let Some(kind) = line.error {
-                let kind = match kind.as_str() {
-                    "unreachable" => ModelErrorKind::Unreachable,
-                    "timeout" => ModelErrorKind::Timeout,
-                    "rate_limited" => ModelErrorKind::RateLimited,
-                    "server_error" => ModelErrorKind::ServerError,
-                    "bad_response" => ModelErrorKind::BadResponse,
-                    other => {
-                        return Err(to_py(fa_core::Error::InvalidInput {
-                            field: "replies",
-                            reason: format!("unknown error kind {other:?}"),
-                        }));
-                    }
-                };
-                return Ok(ScriptedReply::Error(kind));
-            }
-            if line.calls.is_empty() {
-                return Ok(ScriptedReply::text(line.text.unwrap_or_default()));
-            }
-            let calls = line
-                .calls
-                .into_iter()
-                .enumerate()
-                .map(|(i, call)| ToolCall {
-                    id: format!("call_{i}"),
-                    name: call.name,
-                    arguments: call.arguments,
-                })
-                .collect();
-            Ok(ScriptedReply::Calls(calls))
-        })
-        .collect()
-}
-
-#[pymethods]
-impl Model {
-    /// A model served by Ollama (`base_url` defaults to `$OLLAMA_HOST` or localhost:11434).
-    #[staticmethod]
-    #[pyo3(signature = (model, base_url = None, num_ctx = None, timeout = None))]
-    fn ollama(
-        model: String,
-        base_url: Option<String>,
-        num_ctx: Option<u32>,
-        timeout: Option<f64>,
-    ) -> PyResult<Self> {
-        let mut options = OllamaOptions::new(model);
-        if let Some(base_url) = base_url {
-            options = options.base_url(base_url);
-        }
-        if let Some(num_ctx) = num_ctx {
-            options = options.num_ctx(num_ctx);
-        }
-        if let Some(timeout) = timeout {
-            options = options.request_timeout(seconds("timeout", timeout)?);
-        }
-        let model = OllamaModel::new(options).map_err(refused_options)?;
-        Ok(Self {
-            model: Arc::new(model),
-            scripted: None,
-        })
-    }
-
-    /// A model on an OpenAI-compatible server (llama.cpp, vLLM, LM Studio, OpenAI).
-    #[staticmethod]
-    #[pyo3(signature = (model, base_url, api_key = None, context_window = None, timeout = None))]
-    fn openai(
-        model: String,
-        base_url: String,
-        api_key: Option<String>,
-        context_window: Option<u32>,
-        timeout: Option<f64>,
-    ) -> PyResult<Self> {
-        let mut options = OpenAiOptions::new(base_url, model);
-        if let Some(key) = api_key {
-            options = options.api_key(key);
-        }
-        if let Some(tokens) = context_window {
-            options = options.context_window(tokens);
-        }
-        if let Some(timeout) = timeout {
-            options = options.request_timeout(seconds("timeout", timeout)?);
-        }
-        let model = OpenAiCompatibleModel::new(options).map_err(refused_options)?;
-        Ok(Self {
-            model: Arc::new(model),
-            scripted: None,
-        })
-    }
-
-    /// A model answering from a script, for tests and benchmarks; `cycle` repeats it forever.
-    #[staticmethod]
-    #[pyo3(signature = (replies, cycle = false))]
-    fn scripted(replies: &Bound<'_, PyAny>, cycle: bool) -> PyResult<Self> {
-        let replies = script(replies)?;
-        let model = Arc::new(if cycle {
-            ScriptedModel::cycle(replies)
-        } else {
-            ScriptedModel::new(replies)
-        });
-        Ok(Self {
-            model: model.clone(),
-            scripted: Some(model),
-        })
-    }
-
-    /// The model's name.
-    #[getter]
-    fn name(&self) -> String {
-        self.model.name().to_owned()
-    }
-
-    /// Asks the server whether the model exists and can call tools.
-    fn probe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let model = self.model.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let info = model.probe().await.map_err(model_to_py)?;
-            Ok(Json(json!({
-                "name": info.name,
-                "supports_tools": info.supports_tools,
-                "context_length": info.context_length,
-            })))
-        })
-    }
-
-    /// Appends replies to a scripted model's script.
-    fn push(&self, replies: &Bound<'_, PyAny>) -> PyResult<()> {
-        let model = self.script_model()?;
-        model.push(script(replies)?);
-        Ok(())
-    }
-
-    /// The requests a scripted model received: messages and the names of the tools offered.
-    fn requests(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let requests: Vec<_> = self
-            .script_model()?
-            .requests()
-            .into_iter()
-            .map(|r| {
-                json!({
-                    "messages": r.messages,
-                    "tools": r.tools.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        Ok(Json(requests).into_pyobject(py)?.unbind())
-    }
-}
-
-impl Model {
-    fn script_model(&self) -> PyResult<&Arc<ScriptedModel>> {
-        self.scripted.as_ref().ok_or_else(|| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "model",
-                reason: "only a scripted model has a script".to_owned(),
-            })
-        })
-    }
-}
-
-/// Options a model refuses before anything is sent (a base URL that is not http(s), an empty
-/// name) are the caller's input to fix.
-fn refused_options(error: fa_core::llm::ModelError) -> PyErr {
-    to_py(fa_core::Error::InvalidInput {
-        field: "model options",
-        reason: error.to_string(),
-    })
-}
 
 /// A tool whose call is a Python callable.
 struct PyTool {
@@ -333,6 +123,8 @@ struct Parts {
     scheduler: Arc<dyn fa_core::scheduler::Scheduler>,
     clock: Arc<dyn Clock>,
     model: Option<DynModel>,
+    /// Models that profiles name.
+    named: Vec<(String, DynModel)>,
     options: AssistantOptions,
 }
 
@@ -357,6 +149,9 @@ impl Assistant {
             .options(parts.options.clone());
         if let Some(model) = &parts.model {
             builder = builder.model(model.clone());
+        }
+        for (name, model) in &parts.named {
+            builder = builder.named_model(name.clone(), model.clone());
         }
         Arc::new(builder.build())
     }
@@ -407,7 +202,7 @@ impl Assistant {
 #[pymethods]
 impl Assistant {
     #[new]
-    #[pyo3(signature = (store, scheduler = None, model = None, builtin_tools = true, max_steps = None, tool_timeout = None, system_prompt = None))]
+    #[pyo3(signature = (store, scheduler = None, model = None, builtin_tools = true, max_steps = None, tool_timeout = None, system_prompt = None, models = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         store: &Bound<'_, Store>,
@@ -417,6 +212,7 @@ impl Assistant {
         max_steps: Option<u32>,
         tool_timeout: Option<f64>,
         system_prompt: Option<String>,
+        models: Option<std::collections::BTreeMap<String, Bound<'_, Model>>>,
     ) -> PyResult<Self> {
         let store = store.get();
         let scheduler: Arc<dyn fa_core::scheduler::Scheduler> = match scheduler {
@@ -444,6 +240,11 @@ impl Assistant {
             scheduler,
             clock: store.clock.clone(),
             model: model.map(|m| m.get().model.clone()),
+            named: models
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, m)| (name, m.get().model.clone()))
+                .collect(),
             options,
         };
         let tools = if builtin_tools {
@@ -646,24 +447,4 @@ impl Drop for ReplyStream {
             handle.abort();
         }
     }
-}
-
-/// Reads a date phrase ("tomorrow at 9", "every Monday at 8am") at `now` in `timezone`.
-#[pyfunction]
-pub(crate) fn parse_when(phrase: &str, now: &str, timezone: &str) -> PyResult<Py<PyAny>> {
-    let now = instant("now", now)?;
-    let tz = fa_core::parse_timezone(timezone).map_err(to_py)?;
-    let when = fa_core::dates::parse_when(phrase, now, tz).map_err(|e| {
-        to_py(fa_core::Error::InvalidInput {
-            field: "phrase",
-            reason: e.to_string(),
-        })
-    })?;
-    let value = match when {
-        fa_core::dates::When::Once(at) => json!({"once": at}),
-        fa_core::dates::When::Recurring { rule, start, first } => {
-            json!({"rule": rule, "start": start, "first": first})
-        }
-    };
-    Python::attach(|py| Ok(Json(value).into_pyobject(py)?.unbind()))
 }

@@ -10,10 +10,11 @@ use fa_telegram::config::BotConfig;
 use pyo3::prelude::*;
 use serde_json::json;
 
-use crate::assistant::{Assistant, Model};
+use crate::assistant::Assistant;
 use crate::clock::{ManualClock, clock_or_system};
 use crate::convert::Json;
 use crate::errors::{bot_to_py, to_py};
+use crate::model::Model;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -131,4 +132,32 @@ impl Bot {
         *slot = Some(change(bot));
         Ok(())
     }
+}
+
+/// Checks a Telegram Login widget answer (the query string, or its fields) with the bot's token:
+/// the HMAC-SHA256 signature in constant time, and `auth_date` not older than `max_age` seconds
+/// at `now`. Returns the verified user's fields.
+#[pyfunction]
+#[pyo3(signature = (fields, bot_token, now, max_age = 86400.0))]
+pub(crate) fn verify_telegram_login(
+    py: Python<'_>,
+    fields: HashMap<String, String>,
+    bot_token: &str,
+    now: &str,
+    max_age: f64,
+) -> PyResult<Py<PyAny>> {
+    let now = crate::convert::instant("now", now)?;
+    let max_age = crate::convert::seconds("max_age", max_age)?;
+    let login = fa_telegram::verify_login(fields, bot_token, now, max_age).map_err(|e| {
+        crate::errors::raise("Unauthorized", format!("Telegram login refused: {e}"), None)
+    })?;
+    let user = json!({
+        "id": login.id,
+        "first_name": login.first_name,
+        "last_name": login.last_name,
+        "username": login.username,
+        "photo_url": login.photo_url,
+        "auth_date": login.auth_date,
+    });
+    Ok(Json(user).into_pyobject(py)?.unbind())
 }

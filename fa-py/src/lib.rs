@@ -9,10 +9,13 @@ mod bot;
 mod callback;
 mod clock;
 mod convert;
+mod dates;
 mod errors;
+mod model;
 mod runtime;
 mod scheduler;
 mod store;
+mod transcribe;
 
 use pyo3::prelude::*;
 
@@ -26,14 +29,19 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Store>()?;
     m.add_class::<scheduler::Scheduler>()?;
     m.add_class::<scheduler::Runner>()?;
-    m.add_class::<assistant::Model>()?;
+    m.add_class::<model::Model>()?;
     m.add_class::<assistant::Assistant>()?;
     m.add_class::<assistant::ReplyStream>()?;
     m.add_class::<bot::Bot>()?;
+    m.add_class::<transcribe::Transcriber>()?;
     m.add_function(wrap_pyfunction!(store::open_store, m)?)?;
-    m.add_function(wrap_pyfunction!(assistant::parse_when, m)?)?;
+    m.add_function(wrap_pyfunction!(store::generate_master_key, m)?)?;
+    m.add_function(wrap_pyfunction!(dates::parse_when, m)?)?;
+    m.add_function(wrap_pyfunction!(dates::parse_reminder, m)?)?;
     m.add_function(wrap_pyfunction!(convert::noop, m)?)?;
     m.add_function(wrap_pyfunction!(convert::version, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(bot::verify_telegram_login, m)?)?;
+    m.add_function(wrap_pyfunction!(scheduler::trigger_upcoming, m)?)?;
     Ok(())
 }

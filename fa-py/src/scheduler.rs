@@ -111,6 +111,35 @@ impl Notifier for PyNotifier {
     }
 }
 
+/// A trigger given as its data (`{"type": "cron", "expr": …}`, as `Trigger` builds it).
+fn trigger_of(trigger: &Bound<'_, PyAny>) -> PyResult<Trigger> {
+    serde_json::from_value(json_value("trigger", trigger)?).map_err(|e| {
+        to_py(fa_core::Error::InvalidInput {
+            field: "trigger",
+            reason: e.to_string(),
+        })
+    })
+}
+
+/// The next `count` instants a trigger fires after `after`, read in `timezone` (nothing is
+/// stored): a preview for a form or a confirmation.
+#[pyfunction]
+pub(crate) fn trigger_upcoming(
+    trigger: &Bound<'_, PyAny>,
+    timezone: &str,
+    after: &str,
+    count: usize,
+) -> PyResult<Vec<String>> {
+    let trigger = trigger_of(trigger)?;
+    let tz = fa_core::parse_timezone(timezone).map_err(to_py)?;
+    let after = instant("after", after)?;
+    trigger.validate(tz, after).map_err(to_py)?;
+    let instants = trigger
+        .upcoming(tz, after, count.min(1000))
+        .map_err(to_py)?;
+    Ok(instants.iter().map(|t| t.to_rfc3339()).collect())
+}
+
 /// What one tick did.
 #[derive(Serialize)]
 struct Tick {
@@ -209,6 +238,32 @@ impl Scheduler {
             job = job.grace(seconds("grace", grace)?);
         }
         spawn(py, async move { scheduler.schedule(scope, job).await })
+    }
+
+    /// Schedules several jobs of one household at once, all or nothing: each item is
+    /// `(member_id, kind, payload, trigger)`. Returns the new jobs' ids in order.
+    fn schedule_many<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        jobs: Vec<(String, String, Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (scheduler, household) = (self.current(), id::<fa_core::HouseholdId>(household)?);
+        let jobs = jobs
+            .into_iter()
+            .map(|(member, kind, payload, trigger)| {
+                let job = NewJob::new(
+                    kind,
+                    json_value("payload", &payload)?,
+                    trigger_of(&trigger)?,
+                );
+                Ok((id::<fa_core::MemberId>(&member)?, job))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        spawn(
+            py,
+            async move { scheduler.schedule_many(household, jobs).await },
+        )
     }
 
     fn job<'py>(

@@ -240,3 +240,14 @@ def test_ask_sync_releases_the_gil_for_python_tools() -> None:
     worker.join(timeout=60)
     assert replies == ["pong"]
     assert threads and threads[0] != worker.name
+
+
+async def test_a_profile_answers_with_its_named_model(store: Store, ana: Member) -> None:
+    default = Model.scripted([{"text": "default answer"}])
+    chef = Model.scripted([{"text": "Risotto tonight."}])
+    assistant = Assistant(store, model=default, models={"chef": chef})
+    await store.save_profile(ana.household_id, "chef", "You plan meals.", model="chef")
+    reply = await assistant.ask(ana, "what's for dinner?", profile="chef")
+    assert reply.text == "Risotto tonight." and len(chef.requests()) == 1
+    assert chef.requests()[0]["messages"][0]["content"].startswith("You plan meals.")
+    assert default.requests() == []

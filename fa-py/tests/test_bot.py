@@ -8,16 +8,19 @@ getMe <https://core.telegram.org/bots/api#getme>, errors
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
+from urllib.parse import urlencode
 
 import pytest
 
 from family_assistant import (
     Assistant, Bot, ConfigurationError, Conflict, InvalidInput, ManualClock, Model, Scheduler,
-    Trigger, Unauthorized,
+    Trigger, Unauthorized, verify_telegram_login,
 )
 from mock_http import Answer, MockServer, Request
 
@@ -165,3 +168,21 @@ async def test_a_refused_token_is_unauthorized(telegram: Telegram, tmp_path: Pat
 async def test_a_bad_setting_names_its_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="FA_HTTP_LISTEN"):
         await Bot.prepare(env={"FA_HTTP_LISTEN": "localhost:80", "FA_DATA_DIR": str(tmp_path)})
+
+
+def test_a_telegram_login_is_verified_in_constant_time_and_stale_ones_refused() -> None:
+    # https://core.telegram.org/widgets/login#checking-authorization: the data-check-string is
+    # the sorted "key=value" lines; the hash is HMAC-SHA256 of it keyed with SHA-256(bot token).
+    fields = {"id": "1001", "first_name": "Ana", "username": "ana_r", "auth_date": "1795000000"}
+    check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    key = hashlib.sha256(TOKEN.encode()).digest()
+    signed = {**fields, "hash": hmac.new(key, check.encode(), hashlib.sha256).hexdigest()}
+    at = datetime.fromtimestamp(1795000000 + 60, timezone.utc)
+    login = verify_telegram_login(urlencode(signed), TOKEN, now=at)
+    assert (login.id, login.first_name, login.username) == (1001, "Ana", "ana_r")
+    assert login.auth_date == datetime.fromtimestamp(1795000000, timezone.utc)
+    assert verify_telegram_login(signed, TOKEN, now=at) == login
+    with pytest.raises(Unauthorized):
+        verify_telegram_login({**signed, "first_name": "Eve"}, TOKEN, now=at)
+    with pytest.raises(Unauthorized):
+        verify_telegram_login(signed, TOKEN, now=at + timedelta(days=2))

@@ -9,7 +9,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from family_assistant import (
-    Assistant, InvalidInput, Member, Model, NotFound, RateLimited, Store, Unauthorized, Unavailable,
+    Assistant, InvalidInput, Member, Model, NotFound, RateLimited, Store, Transcriber,
+    Unauthorized, Unavailable,
 )
 from mock_http import MockServer, Request
 
@@ -131,3 +132,32 @@ async def test_a_refused_key_is_unauthorized_and_the_key_never_printed(server: M
 def test_a_bad_base_url_is_refused_at_once() -> None:
     with pytest.raises(InvalidInput, match="http"):
         Model.ollama("qwen3:8b", "ftp://nowhere")
+
+
+async def test_chat_directly_with_a_model(server: MockServer) -> None:
+    server.json("/api/chat", ollama_chat({"content": "Hello, Ana."}))
+    model = Model.ollama("qwen3:8b", server.url)
+    weather = {"name": "weather", "description": "Weather in a city",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+    message = await model.chat([{"role": "user", "content": "hi"}], tools=[weather])
+    assert (message.role, message.content, message.tool_calls) == ("assistant", "Hello, Ana.", [])
+    (request,) = server.calls("/api/chat")
+    assert request.body["messages"][-1] == {"role": "user", "content": "hi"}
+    assert request.body["tools"][0]["function"]["name"] == "weather"
+    with pytest.raises(InvalidInput, match="messages"):
+        await model.chat([{"role": "wizard", "content": "hi"}])
+
+
+async def test_a_voice_note_is_transcribed(server: MockServer) -> None:
+    # The verbose_json answer of createTranscription (OpenAI's openapi.yaml,
+    # CreateTranscriptionResponseVerboseJson example), trimmed of its segments.
+    server.json("/v1/audio/transcriptions", {
+        "task": "transcribe", "language": "english", "duration": 8.47,
+        "text": "The beach was a popular spot on a hot summer day.",
+    })
+    transcriber = Transcriber(f"{server.url}/v1", model="whisper-1", api_key="sk-audio")
+    transcript = await transcriber.transcribe(b"OggS\x00fake-opus", "voice.ogg", "audio/ogg")
+    assert transcript.text == "The beach was a popular spot on a hot summer day."
+    assert transcript.duration == 8.47
+    (request,) = server.calls("/v1/audio/transcriptions")
+    assert "voice.ogg" in request.body and "whisper-1" in request.body

@@ -12,7 +12,8 @@ import pytest
 from conftest import START
 from family_assistant import (
     DeliveryFailed, DeliveryStatus, Firing, InvalidInput, JobState, ManualClock, Member,
-    MisfirePolicy, Notification, OccurrenceState, Scheduler, Store, Trigger, parse_when,
+    MisfirePolicy, Notification, OccurrenceState, Scheduler, Store, Trigger, parse_reminder,
+    parse_when,
 )
 
 
@@ -221,3 +222,28 @@ async def test_a_timezone_aware_datetime_in_any_zone_is_one_instant(store: Store
     (next_up,) = await scheduler.upcoming(ana)
     assert next_up.job.id == job.id
     assert next_up.occurrence.due_at == datetime(2026, 3, 28, 8, 0, tzinfo=timezone.utc)
+
+
+async def test_many_jobs_at_once_previews_and_reminder_sentences(store: Store, ana: Member, ben: Member) -> None:
+    scheduler = Scheduler(store)
+    ids = await scheduler.schedule_many([
+        (ana, "reminder", {"text": "bins out"}, Trigger.cron("0 19 * * SUN")),
+        (ben, "reminder", {"text": "homework"}, "every weekday at 4pm"),
+    ])
+    assert len(ids) == 2
+    assert [j.id for j in await scheduler.jobs(ana)] == [ids[0]]
+    assert [j.id for j in await scheduler.jobs(ben)] == [ids[1]]
+    with pytest.raises(InvalidInput, match="1"):
+        await scheduler.schedule_many([
+            (ana, "reminder", {"text": "ok"}, Trigger.cron("0 8 * * *")),
+            (ana, "reminder", {"text": "bad"}, Trigger.cron("not cron")),
+        ])
+    assert len(await scheduler.jobs(ana)) == 1
+    preview = Trigger.cron("30 2 * * *").upcoming("Europe/Berlin", START, 3)
+    assert [t.isoformat() for t in preview] == [
+        "2026-03-28T01:30:00+00:00", "2026-03-29T01:00:00+00:00", "2026-03-30T00:30:00+00:00",
+    ]
+    when, text = parse_reminder("me tomorrow at 9 to call grandma", START, "Europe/Berlin")
+    assert text == "call grandma" and when.once == datetime(2026, 3, 28, 8, 0, tzinfo=timezone.utc)
+    with pytest.raises(InvalidInput):
+        parse_reminder("call grandma", START, "Europe/Berlin")

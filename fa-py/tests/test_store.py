@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import START
+from pathlib import Path
+
+from conftest import MASTER_KEY, START
 from family_assistant import (
     Conflict, DeliveryStatus, Household, IntegrationStatus, InvalidInput, Member, MessageRole,
-    NotFound, Role, Store,
+    NotFound, Role, Store, generate_master_key,
 )
 
 
@@ -184,3 +186,56 @@ async def test_status_names_the_backend(store: Store, store_url: str) -> None:
     assert status.backend == ("postgres" if store_url.startswith("postgres") else "sqlite")
     assert status.schema_version >= 4
     assert "@" not in status.location or "password" not in status.location
+
+
+async def test_reachability_batches_summaries_and_pending_actions(store: Store, ana: Member) -> None:
+    await store.link_identity(ana, "telegram", "42")
+    assert await store.set_identity_reachable("telegram", "42", False) == ana
+    (gone,) = await store.unreachable_identities(ana.household_id)
+    assert gone.member_id == ana.id and gone.identity.external_id == "42" and gone.since == START
+    assert await store.set_identity_reachable("telegram", "42", True) == ana
+    assert await store.unreachable_identities(ana.household_id) == []
+    assert await store.set_identity_reachable("telegram", "nobody", False) is None
+
+    chat = await store.conversation(ana, "python", "main")
+    first, second = await store.append_messages(ana, chat, [("user", "hi"), (MessageRole.ASSISTANT, "hello")])
+    assert (first.content, second.role) == ("hi", MessageRole.ASSISTANT)
+    summary = await store.save_conversation_summary(ana, chat, "Ana said hi.", second)
+    assert await store.conversation_summary(ana, chat) == summary
+
+    action = await store.create_pending_action(
+        ana, "order_pizza", {"size": "large"}, "Order a large pizza", START + timedelta(minutes=15), chat
+    )
+    confirmed = await store.resolve_pending_action(ana, action, True)
+    assert confirmed.state.value == "confirmed" and confirmed.resolved_at == START
+    with pytest.raises(Conflict):
+        await store.resolve_pending_action(ana, action, False)
+
+
+async def test_a_delivery_loop_of_ones_own(store: Store, ana: Member) -> None:
+    note = await store.enqueue_notification(ana, "sms", "k-1", "Pick up Ben at 4")
+    (due,) = await store.due_notifications(ana.household_id)
+    assert due == note
+    receipt = await store.record_delivery(ana.household_id, due, DeliveryStatus.SENT, detail="sms-77")
+    assert receipt.status is DeliveryStatus.SENT and receipt.attempt == 1
+    assert await store.due_notifications(ana.household_id) == []
+    with pytest.raises(InvalidInput, match="sent, retrying"):
+        await store.record_delivery(ana.household_id, due, "queued")
+
+
+async def test_credentials_are_re_sealed_under_a_new_master_key(tmp_path: Path) -> None:
+    old, new = MASTER_KEY, generate_master_key()
+    assert len(new) == 44 and new != old
+    url = f"sqlite:{tmp_path / 'keys.db'}"
+    store = await Store.open(url, master_key=old)
+    home = await store.create_household("Home")
+    ana = await store.add_member(home, "Ana", "owner")
+    integration = await store.create_integration(ana, "google", "Calendar")
+    await store.store_credential(ana, integration, "refresh-token")
+    rotating = await Store.open(url, master_key=new, previous_keys=[old])
+    report = await rotating.rotate_credentials()
+    assert (report.rotated, report.already_current, report.failed) == (1, 0, [])
+    after = await Store.open(url, master_key=new)
+    assert await after.load_credential(ana, integration) == "refresh-token"
+    with pytest.raises(InvalidInput, match="previous keys need"):
+        await Store.open(url, previous_keys=[old])

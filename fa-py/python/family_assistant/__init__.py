@@ -19,8 +19,8 @@ Telegram bot of the Rust library, asyncio-native and typed::
 import atexit
 
 from . import _native
-from .assistant import Assistant, Model, ReplyStream
-from .bot import Bot
+from .assistant import Assistant, Model, ReplyStream, Transcriber
+from .bot import Bot, verify_telegram_login
 from .clock import ManualClock
 from .errors import (
     Conflict, ConfigurationError, Corrupt, CryptoError, DeliveryFailed, FaError, Incompatible,
@@ -28,8 +28,8 @@ from .errors import (
 )
 from .records import *  # noqa: F403
 from .records import __all__ as _records
-from .scheduler import Runner, Scheduler, parse_when
-from .store import Store
+from .scheduler import Runner, Scheduler, parse_reminder, parse_when
+from .store import Store, generate_master_key
 from .tools import Tool, schema_of, tool
 
 __version__: str = _native.__version__
@@ -40,7 +40,8 @@ atexit.register(_native.shutdown)
 
 __all__ = [
     "Assistant", "Bot", "ManualClock", "Model", "ReplyStream", "Runner", "Scheduler", "Store",
-    "Tool", "parse_when", "schema_of", "tool",
+    "Tool", "Transcriber", "generate_master_key", "parse_reminder", "parse_when", "schema_of",
+    "tool", "verify_telegram_login",
     "FaError", "InvalidInput", "NotFound", "Conflict", "Unavailable", "RateLimited",
     "Unauthorized", "Incompatible", "Corrupt", "CryptoError", "ConfigurationError",
     "InternalError", "DeliveryFailed",

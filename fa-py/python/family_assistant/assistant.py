@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Sequence, Union, overload
+from typing import (
+    Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Sequence, Union, overload,
+)
 
 from . import _native
 from ._callbacks import LoopRef
-from .records import Member, ModelInfo, PendingAction, Reply, build
+from .records import Member, ModelInfo, ModelMessage, PendingAction, Reply, Transcript, build
 from .scheduler import Scheduler
 from .store import Store
 from .tools import Tool, native_callable, tool as make_tool
 
-__all__ = ["Model", "Assistant", "ReplyStream"]
+__all__ = ["Model", "Assistant", "ReplyStream", "Transcriber"]
 
 
 class Model:
@@ -58,6 +60,14 @@ class Model:
         """Asks the server whether the model exists and can call tools."""
         return build(ModelInfo, await self._native.probe())
 
+    async def chat(
+        self, messages: Sequence[Dict[str, Any]], tools: Optional[Sequence[Dict[str, Any]]] = None
+    ) -> ModelMessage:
+        """One completion without the assistant: ``messages`` as ``{"role", "content"}``,
+        ``tools`` as ``{"name", "description", "parameters"}``."""
+        data = await self._native.chat(list(messages), None if tools is None else list(tools))
+        return build(ModelMessage, data)
+
     def push(self, replies: Sequence[Dict[str, Any]]) -> None:
         """Appends replies to a scripted model's script."""
         self._native.push(list(replies))
@@ -68,6 +78,28 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
+
+
+class Transcriber:
+    """Speech to text on an OpenAI-compatible ``/v1/audio/transcriptions`` server (whisper.cpp's
+    server, faster-whisper, OpenAI)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        model: Optional[str] = None,
+        api_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        self._native = _native.Transcriber(base_url, model, api_key, timeout)
+
+    async def transcribe(
+        self, audio: bytes, file_name: str, mime_type: str, *, language: Optional[str] = None
+    ) -> Transcript:
+        """Transcribes an audio file's bytes (OGG/Opus, WAV, MP3, ...)."""
+        data = await self._native.transcribe(bytes(audio), file_name, mime_type, language)
+        return build(Transcript, data)
 
 
 class ReplyStream:
@@ -117,7 +149,10 @@ class Assistant:
         max_steps: Optional[int] = None,
         tool_timeout: Optional[float] = None,
         system_prompt: Optional[str] = None,
+        models: Optional[Mapping[str, Model]] = None,
     ) -> None:
+        """``models`` are the models assistant profiles can name (``Store.save_profile(...,
+        model="chef")``)."""
         self.store = store
         self.model = model
         self._loops = scheduler._loops if scheduler is not None else LoopRef()
@@ -129,6 +164,7 @@ class Assistant:
             max_steps,
             tool_timeout,
             system_prompt,
+            None if models is None else {name: m._native for name, m in models.items()},
         )
 
     def add_tool(self, tool: Union[Tool, Callable[..., Any]]) -> Tool:

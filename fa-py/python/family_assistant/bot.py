@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
 from typing import Mapping, Optional, Union
 
 from . import _native
 from .assistant import Assistant, Model
 from .clock import ManualClock
-from .records import Household, Member, build
+from .records import Household, Member, TelegramLogin, build, instant
 from .scheduler import Scheduler
 from .store import Store
 
-__all__ = ["Bot"]
+__all__ = ["Bot", "verify_telegram_login"]
+
+
+def verify_telegram_login(
+    answer: Union[str, Mapping[str, str]],
+    bot_token: str,
+    *,
+    now: Optional[datetime] = None,
+    max_age: float = 86400.0,
+) -> TelegramLogin:
+    """Checks a Telegram Login Widget answer (its query string or fields) for web sign-in: the
+    signature (HMAC-SHA256 keyed with SHA-256 of the bot token, compared in constant time) and
+    an ``auth_date`` at most ``max_age`` seconds old. Raises :class:`Unauthorized` otherwise."""
+    fields = dict(parse_qsl(answer.lstrip("?"), keep_blank_values=True)) if isinstance(answer, str) else dict(answer)
+    when = now if now is not None else datetime.now(timezone.utc)
+    return build(TelegramLogin, _native.verify_telegram_login(fields, bot_token, instant(when), max_age))
 
 PathLike = Union[str, "os.PathLike[str]"]
 

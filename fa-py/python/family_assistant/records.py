@@ -20,7 +20,8 @@ __all__ = [
     "Integration", "InboundEvent", "RecordedEvent", "Notification", "DeliveryReceipt",
     "AuditEntry", "AssistantProfile", "PendingAction", "ConversationSummary", "Job",
     "Occurrence", "Upcoming", "Reply", "TickReport", "StoreStatus", "ModelInfo", "Firing",
-    "ToolCall", "When", "Trigger",
+    "ToolCall", "When", "Trigger", "RotationReport", "TelegramLogin", "Transcript",
+    "ModelMessage",
 ]
 
 
@@ -427,6 +428,47 @@ class When:
     first: Optional[datetime] = None
 
 
+@dataclass(frozen=True)
+class RotationReport:
+    """What re-sealing the credentials under the current master key did."""
+
+    rotated: int
+    already_current: int
+    changed_meanwhile: int
+    failed: List[List[str]]
+
+
+@dataclass(frozen=True)
+class TelegramLogin:
+    """A Telegram user whose Login Widget answer was verified."""
+
+    id: int
+    first_name: str
+    last_name: Optional[str]
+    username: Optional[str]
+    photo_url: Optional[str]
+    auth_date: datetime
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Speech as text; ``duration`` in seconds when the server says."""
+
+    text: str
+    language: Optional[str]
+    duration: Optional[float]
+
+
+@dataclass(frozen=True)
+class ModelMessage:
+    """A model's answer to :meth:`Model.chat`: text and tool calls (``{"id", "name",
+    "arguments"}``)."""
+
+    role: str
+    content: str
+    tool_calls: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
 class Trigger:
     """When a job fires. Build one with the static methods."""
 
@@ -460,6 +502,13 @@ class Trigger:
     def cron(expr: str) -> Trigger:
         """A cron expression on the member's wall clock, e.g. ``"0 8 * * MON-FRI"``."""
         return Trigger({"type": "cron", "expr": expr})
+
+    def upcoming(self, timezone: str, after: datetime, count: int = 5) -> List[datetime]:
+        """The next ``count`` instants it fires after ``after``, read in ``timezone``; nothing
+        is stored (a preview)."""
+        from . import _native
+
+        return [_datetime(t) for t in _native.trigger_upcoming(self.data, timezone, instant(after), count)]
 
     @staticmethod
     def rrule(rule: str, start: datetime, exdates: Optional[List[datetime]] = None) -> Trigger:
@@ -526,7 +575,11 @@ def convert(tp: Any, value: Any) -> Any:
         return dict(value)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         hints = _hints(tp)
-        fields = {f.name: convert(hints[f.name], value.get(f.name)) for f in dataclasses.fields(tp)}
+        fields = {
+            f.name: convert(hints[f.name], value.get(f.name))
+            for f in dataclasses.fields(tp)
+            if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        }
         return tp(**fields)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(value)

@@ -4,7 +4,7 @@ its :class:`Runner`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._callbacks import LoopRef, run_sync
@@ -14,7 +14,7 @@ from .records import (
 )
 from .store import Store
 
-__all__ = ["Scheduler", "Runner", "parse_when"]
+__all__ = ["Scheduler", "Runner", "parse_when", "parse_reminder"]
 
 TriggerLike = Union[Trigger, str]
 MaybeText = Union[Optional[str], Awaitable[Optional[str]]]
@@ -26,6 +26,14 @@ def parse_when(phrase: str, now: datetime, timezone: str) -> When:
     """Reads a date phrase ("tomorrow at 9", "every Monday at 8am", "in 2 hours") at ``now`` on
     the wall clock of ``timezone``."""
     return build(When, _native.parse_when(phrase, instant(now), timezone))
+
+
+def parse_reminder(sentence: str, now: datetime, timezone: str) -> Tuple[When, str]:
+    """Finds the time phrase in a reminder sentence ("me tomorrow at 9 to call grandma"):
+    returns when, and what to be reminded of."""
+    data = dict(_native.parse_reminder(sentence, instant(now), timezone))
+    text = str(data.pop("text"))
+    return build(When, data), text
 
 
 def _trigger_of(when: When) -> Trigger:
@@ -102,6 +110,20 @@ class Scheduler:
             None if grace is None else grace.total_seconds(),
         )
         return build(Job, data)
+
+    async def schedule_many(
+        self, jobs: Sequence[Tuple[Member, str, Any, TriggerLike]]
+    ) -> List[str]:
+        """Schedules ``(member, kind, payload, trigger)`` jobs of one household, all or nothing;
+        the error for a bad one names its index. Returns the new jobs' ids."""
+        if not jobs:
+            return []
+        household = jobs[0][0].household_id
+        items = [
+            (member.id, kind, payload, self._trigger(member, trigger))
+            for member, kind, payload, trigger in jobs
+        ]
+        return list(await self._native.schedule_many(household, items))
 
     async def remind(self, member: Member, text: str, when: TriggerLike, **options: Any) -> Job:
         """A reminder: ``await scheduler.remind(ana, "call grandma", "tomorrow at 9")``."""

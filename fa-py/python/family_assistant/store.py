@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, List, Optional, Tuple, Type, Union
+from typing import Any, List, Optional, Sequence, Tuple, Type, Union
 
 from . import _native
 from .clock import ManualClock
 from .records import (
     AssistantProfile, AuditEntry, ChannelIdentity, CheckIn, Conversation, ConversationSummary,
-    DeliveryReceipt, Forgotten, Habit, HabitLog, Household, InboundEvent, Integration,
+    DeliveryReceipt, DeliveryStatus, Forgotten, Habit, HabitLog, Household, InboundEvent, Integration,
     IntegrationStatus, Invite, Member, MemoryNote, Message, MessageRole, Notification,
-    PendingAction, RecordedEvent, Role, StoreStatus, UnreachableIdentity, build, build_list,
+    PendingAction, RecordedEvent, Role, RotationReport, StoreStatus, UnreachableIdentity, build, build_list,
     build_optional, instant,
 )
 
-__all__ = ["Store"]
+__all__ = ["Store", "generate_master_key"]
+
+
+def generate_master_key() -> str:
+    """A new master key (32 random bytes in base64) for ``FA_MASTER_KEY`` or ``master_key=``.
+    Keep it safe: credentials sealed with it cannot be opened without it."""
+    return _native.generate_master_key()
 
 HouseholdRef = Union[Household, str]
 
@@ -48,13 +54,16 @@ class Store:
         clock: Optional[ManualClock] = None,
         master_key: Optional[str] = None,
         schema: Optional[str] = None,
+        previous_keys: Sequence[str] = (),
     ) -> Store:
         """Opens (and migrates) the store at ``url``. ``clock`` drives time in tests;
         ``master_key`` (32 bytes in base64) seals integration credentials, else
         ``FA_MASTER_KEY`` is used when they are stored; ``schema`` keeps fa's tables in that
-        PostgreSQL schema (created if missing), e.g. inside another application's database."""
+        PostgreSQL schema (created if missing), e.g. inside another application's database;
+        ``previous_keys`` open credentials sealed before a key change (see
+        :meth:`rotate_credentials`)."""
         native = await _native.open_store(
-            url, clock._native if clock else None, master_key, schema
+            url, clock._native if clock else None, master_key, schema, list(previous_keys)
         )
         return Store(native)
 
@@ -141,6 +150,13 @@ class Store:
     async def member_by_identity(self, channel: str, external_id: str) -> Optional[Member]:
         return build_optional(Member, await self._native.member_by_identity(channel, external_id))
 
+    async def set_identity_reachable(
+        self, channel: str, external_id: str, reachable: bool
+    ) -> Optional[Member]:
+        """Records whether fa can reach an identity; returns its member, or ``None``."""
+        data = await self._native.set_identity_reachable(channel, external_id, reachable)
+        return build_optional(Member, data)
+
     async def unreachable_identities(self, household: HouseholdRef) -> List[UnreachableIdentity]:
         data = await self._native.unreachable_identities(_hid(household))
         return build_list(UnreachableIdentity, data)
@@ -185,6 +201,17 @@ class Store:
             member.household_id, member.id, conversation.id, _named(role), content, metadata
         )
         return build(Message, data)
+
+    async def append_messages(
+        self,
+        member: Member,
+        conversation: Conversation,
+        messages: Sequence[Tuple[Union[MessageRole, str], str]],
+    ) -> List[Message]:
+        """Appends ``(role, content)`` messages in order, all or nothing, in one write."""
+        pairs = [(_named(role), content) for role, content in messages]
+        data = await self._native.append_messages(member.household_id, member.id, conversation.id, pairs)
+        return build_list(Message, data)
 
     async def recent_messages(
         self, member: Member, conversation: Conversation, limit: int = 50
@@ -289,6 +316,11 @@ class Store:
         data = await self._native.load_credential(member.household_id, member.id, integration.id)
         return None if data is None else str(data)
 
+    async def rotate_credentials(self) -> RotationReport:
+        """Re-seals every credential under the current master key; open the store with the old
+        key in ``previous_keys`` first."""
+        return build(RotationReport, await self._native.rotate_credentials())
+
     async def record_event(
         self, household: HouseholdRef, source: str, idempotency_key: str, kind: str, payload: Any
     ) -> RecordedEvent:
@@ -323,6 +355,27 @@ class Store:
     async def notification(self, household: HouseholdRef, notification_id: str) -> Optional[Notification]:
         data = await self._native.notification(_hid(household), notification_id)
         return build_optional(Notification, data)
+
+    async def due_notifications(self, household: HouseholdRef, limit: int = 100) -> List[Notification]:
+        """Notifications due now, for a delivery loop of your own (a Runner does this for you)."""
+        return build_list(Notification, await self._native.due_notifications(_hid(household), limit))
+
+    async def record_delivery(
+        self,
+        household: HouseholdRef,
+        notification: Notification,
+        status: Union[DeliveryStatus, str],
+        *,
+        detail: Optional[str] = None,
+        retry_at: Optional[datetime] = None,
+    ) -> DeliveryReceipt:
+        """Records an attempt: ``sent`` (``detail`` = the channel's message id), ``retrying``
+        (with ``retry_at``) or ``given_up``."""
+        data = await self._native.record_delivery(
+            _hid(household), notification.id, _named(status), detail,
+            None if retry_at is None else instant(retry_at),
+        )
+        return build(DeliveryReceipt, data)
 
     async def delivery_receipts(self, household: HouseholdRef, notification_id: str) -> List[DeliveryReceipt]:
         data = await self._native.delivery_receipts(_hid(household), notification_id)
@@ -376,6 +429,30 @@ class Store:
         data = await self._native.pending_action(member.household_id, member.id, action_id)
         return build_optional(PendingAction, data)
 
+    async def create_pending_action(
+        self,
+        member: Member,
+        tool: str,
+        arguments: Any,
+        summary: str,
+        expires_at: datetime,
+        conversation: Optional[Conversation] = None,
+    ) -> PendingAction:
+        """Stores a change waiting for the member's confirmation."""
+        data = await self._native.create_pending_action(
+            member.household_id, member.id, tool, arguments, summary, instant(expires_at),
+            None if conversation is None else conversation.id,
+        )
+        return build(PendingAction, data)
+
+    async def resolve_pending_action(
+        self, member: Member, action: PendingAction, confirm: bool
+    ) -> PendingAction:
+        """Marks it confirmed or cancelled, once, without running it (:meth:`Assistant.confirm`
+        runs it)."""
+        data = await self._native.resolve_pending_action(member.household_id, member.id, action.id, confirm)
+        return build(PendingAction, data)
+
     async def open_pending_actions(self, member: Member) -> List[PendingAction]:
         data = await self._native.open_pending_actions(member.household_id, member.id)
         return build_list(PendingAction, data)
@@ -386,6 +463,14 @@ class Store:
 
     async def tools_without_confirmation(self, member: Member) -> List[str]:
         return list(await self._native.tools_without_confirmation(member.household_id, member.id))
+
+    async def save_conversation_summary(
+        self, member: Member, conversation: Conversation, summary: str, through: Message
+    ) -> ConversationSummary:
+        data = await self._native.save_conversation_summary(
+            member.household_id, member.id, conversation.id, summary, through.id
+        )
+        return build(ConversationSummary, data)
 
     async def conversation_summary(
         self, member: Member, conversation: Conversation

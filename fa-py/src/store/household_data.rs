@@ -2,14 +2,15 @@
 //! pending actions and tool preferences.
 
 use fa_core::{
-    HouseholdId, IntegrationStatus, NewAuditEntry, NewInboundEvent, NewIntegration,
-    NewNotification, NewProfile,
+    DeliveryAttempt, DeliveryStatus, HouseholdId, IntegrationStatus, NewAuditEntry,
+    NewInboundEvent, NewIntegration, NewNotification, NewPendingAction, NewProfile,
 };
 use pyo3::prelude::*;
 use serde::Serialize;
 
 use super::{Store, maybe_instant};
-use crate::convert::{id, json_value, named, scope, spawn};
+use crate::convert::{id, instant, json_value, named, scope, spawn};
+use crate::errors::to_py;
 
 /// What `record_event` returns: the stored event and whether it was new.
 #[derive(Serialize)]
@@ -190,6 +191,60 @@ impl Store {
         })
     }
 
+    /// Notifications whose next attempt is due now (the store's clock), oldest first: for a
+    /// delivery loop of your own (a `Runner` does this for you).
+    fn due_notifications<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        limit: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, household) = (self.store.clone(), id::<HouseholdId>(household)?);
+        let now = self.clock.now();
+        spawn(py, async move {
+            store.due_notifications(household, now, limit).await
+        })
+    }
+
+    /// Records a delivery attempt: `sent` (with the channel's message id as `detail`),
+    /// `retrying` (with `retry_at`) or `given_up`.
+    #[pyo3(signature = (household, notification, status, detail = None, retry_at = None))]
+    fn record_delivery<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        notification: &str,
+        status: &str,
+        detail: Option<String>,
+        retry_at: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, household) = (self.store.clone(), id::<HouseholdId>(household)?);
+        let notification = id(notification)?;
+        let attempt = match (
+            named::<DeliveryStatus>(status)?,
+            maybe_instant("retry_at", retry_at)?,
+        ) {
+            (DeliveryStatus::Sent, _) => DeliveryAttempt::sent(detail),
+            (DeliveryStatus::Retrying, Some(at)) => {
+                DeliveryAttempt::retry_at(detail.unwrap_or_default(), at)
+            }
+            (DeliveryStatus::GivenUp, _) => DeliveryAttempt::given_up(detail.unwrap_or_default()),
+            (other, _) => {
+                return Err(to_py(fa_core::Error::InvalidInput {
+                    field: "status",
+                    reason: format!(
+                        "{other} is not an attempt's outcome; use sent, retrying (with retry_at) or given_up"
+                    ),
+                }));
+            }
+        };
+        spawn(py, async move {
+            store
+                .record_delivery(household, notification, attempt)
+                .await
+        })
+    }
+
     fn delivery_receipts<'py>(
         &self,
         py: Python<'py>,
@@ -305,6 +360,52 @@ impl Store {
         spawn(py, async move { store.pending_action(scope, action).await })
     }
 
+    /// Stores a change waiting for the member's confirmation (the assistant does this for
+    /// tools that change state).
+    #[pyo3(signature = (household, member, tool, arguments, summary, expires_at, conversation = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_pending_action<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        member: &str,
+        tool: String,
+        arguments: &Bound<'py, PyAny>,
+        summary: String,
+        expires_at: &str,
+        conversation: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, scope) = (self.store.clone(), scope(household, member)?);
+        let mut action = NewPendingAction::new(
+            tool,
+            json_value("arguments", arguments)?,
+            summary,
+            instant("expires_at", expires_at)?,
+        );
+        if let Some(conversation) = conversation {
+            action = action.in_conversation(id(conversation)?);
+        }
+        spawn(py, async move {
+            store.create_pending_action(scope, action).await
+        })
+    }
+
+    /// Marks a pending action confirmed or cancelled (once; a second answer is `Conflict`)
+    /// without running it: `Assistant.confirm` runs it.
+    fn resolve_pending_action<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        member: &str,
+        action: &str,
+        confirm: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, scope, action) = (self.store.clone(), scope(household, member)?, id(action)?);
+        spawn(py, async move {
+            store.resolve_pending_action(scope, action, confirm).await
+        })
+    }
+
     fn open_pending_actions<'py>(
         &self,
         py: Python<'py>,
@@ -340,6 +441,24 @@ impl Store {
             py,
             async move { store.tools_without_confirmation(scope).await },
         )
+    }
+
+    fn save_conversation_summary<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        member: &str,
+        conversation: &str,
+        summary: String,
+        through_message: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, scope) = (self.store.clone(), scope(household, member)?);
+        let (conversation, through) = (id(conversation)?, id(through_message)?);
+        spawn(py, async move {
+            store
+                .save_conversation_summary(scope, conversation, &summary, through)
+                .await
+        })
     }
 
     fn conversation_summary<'py>(

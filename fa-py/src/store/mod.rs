@@ -48,17 +48,30 @@ impl Store {
 /// Opens (and migrates) a store: `sqlite:PATH`, `sqlite::memory:` or `postgres://…` (with
 /// `schema`, fa's tables live in that PostgreSQL schema, created if missing).
 #[pyfunction]
-#[pyo3(signature = (url, clock = None, master_key = None, schema = None))]
+#[pyo3(signature = (url, clock = None, master_key = None, schema = None, previous_keys = Vec::new()))]
 pub(crate) fn open_store<'py>(
     py: Python<'py>,
     url: String,
     clock: Option<&Bound<'py, ManualClock>>,
     master_key: Option<String>,
     schema: Option<String>,
+    previous_keys: Vec<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let clock = clock_or_system(clock);
+    if master_key.is_none() && !previous_keys.is_empty() {
+        return Err(to_py(fa_core::Error::InvalidInput {
+            field: "previous_keys",
+            reason: "previous keys need the current master_key beside them".to_owned(),
+        }));
+    }
     let vault = master_key
-        .map(|key| MasterKey::from_base64(&key, "master_key").map(|k| Arc::new(Vault::new(k))))
+        .map(|key| -> fa_core::Result<Arc<Vault>> {
+            let mut vault = Vault::new(MasterKey::from_base64(&key, "master_key")?);
+            for previous in &previous_keys {
+                vault = vault.with_previous(MasterKey::from_base64(previous, "previous_keys")?);
+            }
+            Ok(Arc::new(vault))
+        })
         .transpose()
         .map_err(to_py)?;
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
@@ -122,6 +135,22 @@ async fn open(
     Ok(Arc::new(
         fa_core::SqliteStore::open_with(options.clock(clock)).await?,
     ))
+}
+
+/// What `rotate_credentials()` returns.
+#[derive(Serialize)]
+struct Rotation {
+    rotated: usize,
+    already_current: usize,
+    changed_meanwhile: usize,
+    failed: Vec<(String, String)>,
+}
+
+/// A new master key: 32 random bytes in base64, for `FA_MASTER_KEY` or `master_key=`.
+#[pyfunction]
+pub(crate) fn generate_master_key() -> PyResult<String> {
+    let key = MasterKey::generate().map_err(to_py)?;
+    Ok(key.to_base64().expose().to_owned())
 }
 
 /// What `status()` returns.
@@ -303,6 +332,24 @@ impl Store {
         spawn(py, async move { store.member_by_identity(&identity).await })
     }
 
+    /// Records whether fa can reach an identity (a Telegram user who blocked the bot cannot);
+    /// returns the member whose identity it is, or `None`.
+    fn set_identity_reachable<'py>(
+        &self,
+        py: Python<'py>,
+        channel: String,
+        external_id: String,
+        reachable: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, now) = (self.store.clone(), self.clock.now());
+        let identity = ChannelIdentity::new(channel, external_id);
+        spawn(py, async move {
+            store
+                .set_identity_reachable(&identity, reachable, now)
+                .await
+        })
+    }
+
     fn unreachable_identities<'py>(
         &self,
         py: Python<'py>,
@@ -386,6 +433,25 @@ impl Store {
             vault
                 .store_credential(&*store, scope, integration, &secret)
                 .await
+        })
+    }
+
+    /// Re-seals every credential under the current master key (after a key change, with the old
+    /// key among `previous_keys` at open); returns the counts.
+    fn rotate_credentials<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (store, vault) = (self.store.clone(), self.vault()?);
+        spawn(py, async move {
+            let report = vault.rotate(&*store).await?;
+            Ok(Rotation {
+                rotated: report.rotated,
+                already_current: report.already_current,
+                changed_meanwhile: report.changed_meanwhile,
+                failed: report
+                    .failed
+                    .iter()
+                    .map(|(id, e)| (id.to_string(), e.to_string()))
+                    .collect(),
+            })
         })
     }
 

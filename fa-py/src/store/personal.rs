@@ -57,6 +57,26 @@ impl Store {
         })
     }
 
+    /// Appends several `(role, content)` messages in order, all or nothing, in one write.
+    fn append_messages<'py>(
+        &self,
+        py: Python<'py>,
+        household: &str,
+        member: &str,
+        conversation: &str,
+        messages: Vec<(String, String)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (store, scope) = (self.store.clone(), scope(household, member)?);
+        let conversation = id(conversation)?;
+        let messages = messages
+            .into_iter()
+            .map(|(role, content)| Ok(NewMessage::new(named::<MessageRole>(&role)?, content)))
+            .collect::<PyResult<Vec<_>>>()?;
+        spawn(py, async move {
+            store.append_messages(scope, conversation, messages).await
+        })
+    }
+
     fn recent_messages<'py>(
         &self,
         py: Python<'py>,
