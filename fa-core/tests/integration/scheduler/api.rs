@@ -430,3 +430,68 @@ async fn built_in_kinds_compose_their_messages() {
         assert!(bodies[1..].iter().any(|b| b == "🌱 Time for: Stretch"));
     }
 }
+
+/// A kind known only at run time: its payload is checked by its own `validate`, its misfire
+/// policy is the job's default, and its message is delivered like any other.
+struct Greeting;
+
+#[async_trait::async_trait]
+impl DynJobKind for Greeting {
+    fn misfire(&self) -> MisfirePolicy {
+        MisfirePolicy::Skip
+    }
+
+    fn validate(&self, payload: &serde_json::Value) -> Result<()> {
+        match payload.get("name").and_then(|n| n.as_str()) {
+            Some(_) => Ok(()),
+            None => Err(Error::InvalidInput {
+                field: "payload",
+                reason: "needs a name".to_owned(),
+            }),
+        }
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobOutput, JobError> {
+        let name = ctx.job.payload["name"].as_str().unwrap_or("you");
+        Ok(JobOutput::Message(format!("Hello, {name}")))
+    }
+}
+
+#[tokio::test]
+async fn a_kind_registered_at_run_time_validates_defaults_and_delivers() {
+    for h in harnesses("2026-05-01T08:00:00Z", "Europe/Berlin").await {
+        let mut registry = JobRegistry::with_builtins();
+        registry
+            .register_dyn("greeting", std::sync::Arc::new(Greeting))
+            .unwrap();
+        assert!(registry.names().contains(&"greeting"));
+        assert!(
+            registry
+                .register_dyn("Not A Name", std::sync::Arc::new(Greeting))
+                .is_err()
+        );
+        let scheduler = StoreScheduler::new(h.store.clone(), registry).with_clock(h.clock.clone());
+        let due = Trigger::once(at("2026-05-01T08:05:00Z"));
+        let error = scheduler
+            .schedule(
+                h.scope,
+                NewJob::new("greeting", serde_json::json!({}), due.clone()),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{}", h.backend);
+        let job = scheduler
+            .schedule(
+                h.scope,
+                NewJob::new("greeting", serde_json::json!({"name": "Ana"}), due),
+            )
+            .await
+            .unwrap();
+        assert_eq!(job.misfire, MisfirePolicy::Skip, "{}", h.backend);
+        let runner = scheduler.runner(h.notifier.clone(), RunnerOptions::default());
+        h.clock.advance(chrono::Duration::minutes(5));
+        let report = runner.tick().await.unwrap();
+        assert_eq!((report.fired, report.sent), (1, 1), "{}", h.backend);
+        assert_eq!(h.notifier.sent_bodies(), ["Hello, Ana"], "{}", h.backend);
+    }
+}
