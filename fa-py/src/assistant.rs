@@ -10,7 +10,7 @@ use fa_core::assistant::{
     TurnInput,
 };
 use fa_core::llm::DynModel;
-use fa_core::{Clock, DynStore, PendingAction};
+use fa_core::{Clock, ConversationId, DynStore, Member, PendingAction};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -174,23 +174,36 @@ impl Assistant {
     }
 
     /// The member's turn input, in their conversation on `channel`/`chat_id`.
+    /// The turn's input: `member` as the caller has it (as `TurnInput` takes it in Rust), in
+    /// `conversation`, or else their conversation on `channel`/`chat_id`.
     fn turn(
         &self,
-        household: &str,
-        member: &str,
+        member: &Bound<'_, PyAny>,
         text: String,
-        conversation: (String, String),
+        conversation: Option<&str>,
+        chat: (String, String),
         profile: Option<String>,
     ) -> PyResult<impl std::future::Future<Output = fa_core::Result<TurnInput>> + use<>> {
-        let (store, scope) = (self.parts.store.clone(), scope(household, member)?);
+        let member: Member = pythonize::depythonize(member).map_err(|e| {
+            to_py(fa_core::Error::InvalidInput {
+                field: "member",
+                reason: format!("not a member record: {e}"),
+            })
+        })?;
+        let conversation = conversation.map(id::<ConversationId>).transpose()?;
+        let store = self.parts.store.clone();
         Ok(async move {
-            let member = store
-                .member(scope)
-                .await?
-                .ok_or(fa_core::Error::NotFound { what: "member" })?;
-            let (channel, chat_id) = conversation;
-            let chat = store.conversation(scope, &channel, &chat_id).await?;
-            let mut input = TurnInput::new(member, chat.id, text);
+            let conversation = match conversation {
+                Some(id) => id,
+                None => {
+                    let (channel, chat_id) = chat;
+                    store
+                        .conversation(member.scope(), &channel, &chat_id)
+                        .await?
+                        .id
+                }
+            };
+            let mut input = TurnInput::new(member, conversation, text);
             if let Some(profile) = profile {
                 input = input.with_profile(profile);
             }
@@ -292,20 +305,20 @@ impl Assistant {
     }
 
     /// Answers one message from a member; returns the reply as a dict.
-    #[pyo3(signature = (household, member, text, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
+    #[pyo3(signature = (member, text, conversation = None, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
     #[allow(clippy::too_many_arguments)]
     fn ask<'py>(
         &self,
         py: Python<'py>,
-        household: &str,
-        member: &str,
+        member: &Bound<'_, PyAny>,
         text: String,
+        conversation: Option<&str>,
         channel: String,
         chat_id: String,
         profile: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let assistant = self.assistant();
-        let turn = self.turn(household, member, text, (channel, chat_id), profile)?;
+        let turn = self.turn(member, text, conversation, (channel, chat_id), profile)?;
         spawn(py, async move {
             let reply = assistant.respond(turn.await?, None).await?;
             Ok(ReplyOut::from(reply))
@@ -313,45 +326,43 @@ impl Assistant {
     }
 
     /// `ask`, blocking the calling thread (the GIL is released while it waits).
-    #[pyo3(signature = (household, member, text, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
+    #[pyo3(signature = (member, text, conversation = None, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
     #[allow(clippy::too_many_arguments)]
     fn ask_sync(
         &self,
         py: Python<'_>,
-        household: &str,
-        member: &str,
+        member: &Bound<'_, PyAny>,
         text: String,
+        conversation: Option<&str>,
         channel: String,
         chat_id: String,
         profile: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let assistant = self.assistant();
-        let turn = self.turn(household, member, text, (channel, chat_id), profile)?;
+        let turn = self.turn(member, text, conversation, (channel, chat_id), profile)?;
+        let runtime = crate::runtime::runtime()?;
         let reply = py
-            .detach(|| {
-                pyo3_async_runtimes::tokio::get_runtime()
-                    .block_on(async move { assistant.respond(turn.await?, None).await })
-            })
+            .detach(|| runtime.block_on(async move { assistant.respond(turn.await?, None).await }))
             .map_err(to_py)?;
         Ok(Json(ReplyOut::from(reply)).into_pyobject(py)?.unbind())
     }
 
     /// Answers one message, streaming the text as the model writes it.
-    #[pyo3(signature = (household, member, text, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
+    #[pyo3(signature = (member, text, conversation = None, channel = "python".to_owned(), chat_id = "main".to_owned(), profile = None))]
     #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
-        household: &str,
-        member: &str,
+        member: &Bound<'_, PyAny>,
         text: String,
+        conversation: Option<&str>,
         channel: String,
         chat_id: String,
         profile: Option<String>,
     ) -> PyResult<ReplyStream> {
         let assistant = self.assistant();
-        let turn = self.turn(household, member, text, (channel, chat_id), profile)?;
+        let turn = self.turn(member, text, conversation, (channel, chat_id), profile)?;
         let (tx, rx) = mpsc::channel(64);
-        let task = pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+        let task = crate::runtime::runtime()?.spawn(async move {
             let reply = assistant.respond(turn.await?, Some(tx)).await?;
             Ok(ReplyOut::from(reply))
         });
@@ -402,7 +413,7 @@ impl ReplyStream {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let deltas = self.deltas.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             match deltas.lock().await.recv().await {
                 Some(delta) => Ok(delta),
                 None => Err(PyStopAsyncIteration::new_err(())),
@@ -413,7 +424,7 @@ impl ReplyStream {
     /// The whole reply, once the turn has finished.
     fn reply<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let task = self.task.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             let Some(handle) = task.lock().await.take() else {
                 return Err(to_py(fa_core::Error::WrongState {
                     what: "reply stream",

@@ -60,7 +60,7 @@ impl Bot {
             config.data_dir = data_dir;
         }
         let model = model.map(|m| m.get().model.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             let bot = fa_telegram::bot::Bot::prepare(config, model)
                 .await
                 .map_err(bot_to_py)?
@@ -107,7 +107,7 @@ impl Bot {
             .ok_or_else(taken)?;
         let mut stopped = self.stop.subscribe();
         crate::runtime::register_background(self.stop.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             bot.run(async move {
                 let _ = stopped.wait_for(|s| *s).await;
             })

@@ -32,10 +32,7 @@ where
     T: Serialize + Send + 'static,
     F: Future<Output = fa_core::Result<T>> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(
-        py,
-        async move { work.await.map(Json).map_err(to_py) },
-    )
+    crate::bridge::future(py, async move { work.await.map(Json).map_err(to_py) })
 }
 
 /// Parses an id given as text; a malformed one is `InvalidInput` naming the argument.
@@ -91,11 +88,21 @@ pub(crate) fn named<T: FromStr<Err = fa_core::Error>>(text: &str) -> PyResult<T>
     text.parse().map_err(to_py)
 }
 
-/// An awaitable that does nothing: the floor of a Python → Rust → Python round trip, measured by
-/// the benchmark.
+/// An awaitable that does nothing: the floor of a Python → Rust → Python round trip (a future
+/// ready at once), measured by the benchmark.
 #[pyfunction]
 pub(crate) fn noop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    pyo3_async_runtimes::tokio::future_into_py(py, async { Ok(()) })
+    crate::bridge::future(py, async { Ok(()) })
+}
+
+/// An awaitable that yields to fa's runtime once before finishing: the round trip of a call that
+/// waits for something (a query, a request), without the waiting, measured by the benchmark.
+#[pyfunction]
+pub(crate) fn noop_yield(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    crate::bridge::future(py, async {
+        tokio::task::yield_now().await;
+        Ok(())
+    })
 }
 
 /// The version of the native module: the cheapest synchronous call, for the benchmark.

@@ -6,6 +6,7 @@
 
 mod assistant;
 mod bot;
+mod bridge;
 mod callback;
 mod clock;
 mod convert;
@@ -23,7 +24,6 @@ use pyo3::prelude::*;
 /// these classes with typed records and Python idioms.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    runtime::init();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<clock::ManualClock>()?;
     m.add_class::<store::Store>()?;
@@ -39,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dates::parse_when, m)?)?;
     m.add_function(wrap_pyfunction!(dates::parse_reminder, m)?)?;
     m.add_function(wrap_pyfunction!(convert::noop, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::noop_yield, m)?)?;
     m.add_function(wrap_pyfunction!(convert::version, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(bot::verify_telegram_login, m)?)?;

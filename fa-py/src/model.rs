@@ -181,7 +181,7 @@ impl Model {
     /// Asks the server whether the model exists and can call tools.
     fn probe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let model = self.model.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             let info = model.probe().await.map_err(model_to_py)?;
             Ok(Json(json!({
                 "name": info.name,
@@ -207,7 +207,7 @@ impl Model {
             None => Vec::new(),
         };
         let model = self.model.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             let request = ChatRequest::new(messages).with_tools(tools);
             let response = model.chat(request).await.map_err(model_to_py)?;
             Ok(Json(response.message))

@@ -438,15 +438,16 @@ impl Runner {
     }
 
     /// Runs in the background until `stop()`. Starting a running runner does nothing.
-    fn start(&self) {
+    fn start(&self) -> PyResult<()> {
+        let runtime = crate::runtime::runtime()?;
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if running.is_some() {
-            return;
+            return Ok(());
         }
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         crate::runtime::register_background(stop.clone());
         let runner = self.runner.clone();
-        let task = pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+        let task = runtime.spawn(async move {
             runner
                 .run(async move {
                     let _ = stopped.wait_for(|s| *s).await;
@@ -454,6 +455,7 @@ impl Runner {
                 .await;
         });
         *running = Some((stop, task));
+        Ok(())
     }
 
     /// Whether it runs in the background.
@@ -472,7 +474,7 @@ impl Runner {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             if let Some((stop, task)) = running {
                 let _ = stop.send(true);
                 let _ = task.await;

@@ -59,7 +59,7 @@ impl Transcriber {
         language: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::bridge::future(py, async move {
             let transcript = inner
                 .transcribe(Audio::new(audio, file_name, mime_type), language.as_deref())
                 .await

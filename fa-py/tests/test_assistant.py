@@ -251,3 +251,14 @@ async def test_a_profile_answers_with_its_named_model(store: Store, ana: Member)
     assert reply.text == "Risotto tonight." and len(chef.requests()) == 1
     assert chef.requests()[0]["messages"][0]["content"].startswith("You plan meals.")
     assert default.requests() == []
+
+
+async def test_a_turn_is_kept_in_the_conversation_it_names(store: Store, ana: Member) -> None:
+    assistant = Assistant(store, model=Model.scripted([{"text": "one"}, {"text": "two"}]))
+    kitchen = await store.conversation(ana, "tablet", "kitchen")
+    assert (await assistant.ask(ana, "first", conversation=kitchen)).text == "one"
+    assert (await assistant.ask(ana, "second", channel="tablet", chat_id="kitchen")).text == "two"
+    stored = [(m.role.value, m.content) for m in await store.recent_messages(ana, kitchen)]
+    assert stored == [("user", "first"), ("assistant", "one"), ("user", "second"), ("assistant", "two")]
+    main = await store.conversation(ana, "python", "main")
+    assert await store.recent_messages(ana, main) == []

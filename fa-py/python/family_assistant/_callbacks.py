@@ -42,3 +42,14 @@ def run_sync(ref: LoopRef, func: Callable[..., Any], *args: Any, **kwargs: Any) 
 
 async def _wrap(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+def settle(future: "asyncio.Future[Any]", ok: bool, value: Any) -> None:
+    """Completes ``future`` with fa's result (called on its loop) unless it is already done:
+    cancelled while fa was working."""
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)

@@ -21,6 +21,7 @@ __all__ = [
     "__version__",
     "generate_master_key",
     "noop",
+    "noop_yield",
     "open_store",
     "parse_reminder",
     "parse_when",
@@ -52,6 +53,7 @@ def verify_telegram_login(
 ) -> Dict[str, Any]: ...
 def parse_when(phrase: str, now: str, timezone: str) -> Dict[str, Any]: ...
 def noop() -> Awaitable[None]: ...
+def noop_yield() -> Awaitable[None]: ...
 def version() -> str: ...
 def shutdown(timeout: float = 2.0) -> None: ...
 
@@ -347,27 +349,27 @@ class Assistant:
     def tool_names(self) -> List[str]: ...
     def ask(
         self,
-        household: str,
-        member: str,
+        member: Dict[str, Any],
         text: str,
+        conversation: Optional[str] = None,
         channel: str = ...,
         chat_id: str = ...,
         profile: Optional[str] = None,
     ) -> Awaitable[_Data]: ...
     def ask_sync(
         self,
-        household: str,
-        member: str,
+        member: Dict[str, Any],
         text: str,
+        conversation: Optional[str] = None,
         channel: str = ...,
         chat_id: str = ...,
         profile: Optional[str] = None,
     ) -> _Data: ...
     def stream(
         self,
-        household: str,
-        member: str,
+        member: Dict[str, Any],
         text: str,
+        conversation: Optional[str] = None,
         channel: str = ...,
         chat_id: str = ...,
         profile: Optional[str] = None,

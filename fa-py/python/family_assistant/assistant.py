@@ -8,12 +8,31 @@ from typing import (
 
 from . import _native
 from ._callbacks import LoopRef
-from .records import Member, ModelInfo, ModelMessage, PendingAction, Reply, Transcript, build
+from .records import (
+    Conversation, Member, ModelInfo, ModelMessage, PendingAction, Reply, Transcript, build,
+)
 from .scheduler import Scheduler
 from .store import Store
 from .tools import Tool, native_callable, tool as make_tool
 
 __all__ = ["Model", "Assistant", "ReplyStream", "Transcriber"]
+
+
+def _member_data(member: Member) -> Dict[str, Any]:
+    """The member as the native module reads it (the Rust record's fields)."""
+    return {
+        "id": member.id,
+        "household_id": member.household_id,
+        "display_name": member.display_name,
+        "role": member.role.value,
+        "timezone": member.timezone,
+        "locale": member.locale,
+        "created_at": member.created_at.isoformat(),
+    }
+
+
+def _conversation_id(conversation: Optional[Conversation]) -> Optional[str]:
+    return None if conversation is None else conversation.id
 
 
 class Model:
@@ -210,13 +229,17 @@ class Assistant:
         member: Member,
         text: str,
         *,
+        conversation: Optional[Conversation] = None,
         channel: str = "python",
         chat_id: str = "main",
         profile: Optional[str] = None,
     ) -> Reply:
-        """Answers one message from ``member`` in their conversation on ``channel``/``chat_id``."""
+        """Answers one message from ``member`` (as you have it: fetch it again after changing
+        it) in ``conversation``, or else in their conversation on ``channel``/``chat_id``."""
         self._loops.capture()
-        data = await self._native.ask(member.household_id, member.id, text, channel, chat_id, profile)
+        data = await self._native.ask(
+            _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
+        )
         return build(Reply, data)
 
     def ask_sync(
@@ -224,13 +247,16 @@ class Assistant:
         member: Member,
         text: str,
         *,
+        conversation: Optional[Conversation] = None,
         channel: str = "python",
         chat_id: str = "main",
         profile: Optional[str] = None,
     ) -> Reply:
         """:meth:`ask` for scripts without an event loop (blocks; the GIL is released)."""
         self._loops.clear()
-        data = self._native.ask_sync(member.household_id, member.id, text, channel, chat_id, profile)
+        data = self._native.ask_sync(
+            _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
+        )
         return build(Reply, data)
 
     def stream(
@@ -238,13 +264,16 @@ class Assistant:
         member: Member,
         text: str,
         *,
+        conversation: Optional[Conversation] = None,
         channel: str = "python",
         chat_id: str = "main",
         profile: Optional[str] = None,
     ) -> ReplyStream:
         """Answers one message, giving the text as the model writes it."""
         self._loops.capture()
-        native = self._native.stream(member.household_id, member.id, text, channel, chat_id, profile)
+        native = self._native.stream(
+            _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
+        )
         return ReplyStream(native)
 
     async def confirm(self, member: Member, action: PendingAction) -> Reply:

@@ -74,7 +74,7 @@ pub(crate) fn open_store<'py>(
         })
         .transpose()
         .map_err(to_py)?;
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    crate::bridge::future(py, async move {
         let store = open(&url, schema, clock.clone()).await.map_err(to_py)?;
         Ok(Store {
             store,
