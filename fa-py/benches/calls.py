@@ -18,7 +18,9 @@ import argparse
 import asyncio
 import os
 import platform
+import queue
 import statistics
+import threading
 import time
 from typing import Awaitable, Callable, List
 
@@ -55,6 +57,32 @@ async def timed(call: Callable[[], Awaitable[object]], rounds: int, warmup: int)
     return out
 
 
+async def thread_hop_floor(rounds: int) -> List[float]:
+    """The machine's floor for any cross-thread round trip: a future completed by another
+    (pure Python) thread through call_soon_threadsafe, as the bridge does from fa's runtime."""
+    loop = asyncio.get_running_loop()
+    requests: "queue.SimpleQueue[asyncio.Future[None]]" = queue.SimpleQueue()
+
+    def worker() -> None:
+        while True:
+            fut = requests.get()
+            if fut is None:  # type: ignore[comparison-overlap]
+                return
+            loop.call_soon_threadsafe(fut.set_result, None)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+
+    async def hop() -> None:
+        fut: asyncio.Future[None] = loop.create_future()
+        requests.put(fut)
+        await fut
+
+    out = await timed(hop, rounds, 200)
+    requests.put(None)  # type: ignore[arg-type]
+    return out
+
+
 async def main(rounds: int) -> None:
     print(f"family_assistant {fa.__version__} on {platform.python_implementation()} "
           f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
@@ -62,6 +90,7 @@ async def main(rounds: int) -> None:
     print(f"sync getter (Model.name)        {percentiles(sync_getter(rounds * 10))}   (target p50 ≤ 2 µs)")
     print(f"awaited no-op round trip        {percentiles(await timed(_native.noop, rounds, 200))}   (target p50 ≤ 30 µs)")
     print(f"  … through fa's runtime        {percentiles(await timed(_native.noop_yield, rounds, 200))}   (a future that waits once)")
+    print(f"  floor: a Python thread hop    {percentiles(await thread_hop_floor(rounds))}   (no fa: the machine's wake-up cost)")
     store = await fa.Store.open("sqlite::memory:")
     home = await store.create_household("Bench")
     ana = await store.add_member(home, "Ana", fa.Role.OWNER, timezone="Europe/Berlin")
