@@ -291,12 +291,24 @@ impl Assistant {
             call: PyCallable::new(call),
             describe: describe.map(PyCallable::new),
         };
-        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
-        let mut tools = built.tools.clone();
-        tools.add(tool).map_err(to_py)?;
-        built.assistant = Self::build(&self.parts, tools.clone());
-        built.tools = tools;
-        Ok(())
+        // The error becomes a Python exception, and the replaced assistant (holding Python
+        // callables) is dropped, only after the lock is released.
+        let (added, _replaced) = {
+            let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            let mut tools = built.tools.clone();
+            match tools.add(tool) {
+                Ok(_) => {
+                    let assistant = Self::build(&self.parts, tools.clone());
+                    built.tools = tools;
+                    (
+                        Ok(()),
+                        Some(std::mem::replace(&mut built.assistant, assistant)),
+                    )
+                }
+                Err(error) => (Err(error), None),
+            }
+        };
+        added.map_err(to_py)
     }
 
     /// The tools' names, sorted.
@@ -397,6 +409,26 @@ impl Assistant {
 
 type TurnTask = tokio::task::JoinHandle<fa_core::Result<ReplyOut>>;
 
+/// A turn being waited for: dropping the wait (a cancelled `reply()`) stops the turn.
+struct AbortOnDrop(TurnTask);
+
+impl std::future::Future for AbortOnDrop {
+    type Output = <TurnTask as std::future::Future>::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The text of a reply as the model writes it: `async for delta in stream`, then `await
 /// stream.reply()` for the whole reply. Dropping or closing it stops the turn.
 #[pyclass(module = "family_assistant._native", frozen)]
@@ -421,11 +453,13 @@ impl ReplyStream {
         })
     }
 
-    /// The whole reply, once the turn has finished.
+    /// The whole reply, once the turn has finished. Text not yet read is dropped (so an
+    /// unread stream never holds the turn up); cancelling this await stops the turn.
     fn reply<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let task = self.task.clone();
+        let (task, deltas) = (self.task.clone(), self.deltas.clone());
         crate::bridge::future(py, async move {
-            let Some(handle) = task.lock().await.take() else {
+            deltas.lock().await.close();
+            let Some(handle) = task.lock().await.take().map(AbortOnDrop) else {
                 return Err(to_py(fa_core::Error::WrongState {
                     what: "reply stream",
                     reason: "has already given its reply".to_owned(),

@@ -23,6 +23,7 @@ use crate::store::Store;
 pub(crate) struct Bot {
     bot: Mutex<Option<fa_telegram::bot::Bot>>,
     store: fa_core::DynStore,
+    vault: Arc<fa_core::Vault>,
     clock: Arc<dyn Clock>,
     summary: serde_json::Value,
     stop: tokio::sync::watch::Sender<bool>,
@@ -69,6 +70,7 @@ impl Bot {
             let (stop, _) = tokio::sync::watch::channel(false);
             Ok(Bot {
                 store: bot.store().clone(),
+                vault: bot.vault().clone(),
                 bot: Mutex::new(Some(bot)),
                 clock,
                 summary,
@@ -84,7 +86,11 @@ impl Bot {
 
     /// The bot's store, e.g. to add members before running.
     fn store(&self) -> Store {
-        Store::from_parts(self.store.clone(), self.clock.clone())
+        Store::from_parts(
+            self.store.clone(),
+            self.clock.clone(),
+            Some(self.vault.clone()),
+        )
     }
 
     /// Answers with the assistant's tools (its Python tools included).
@@ -94,19 +100,20 @@ impl Bot {
 
     /// Runs the scheduler's job kinds (its Python kinds included).
     fn use_job_kinds(&self, scheduler: &Bound<'_, Scheduler>) -> PyResult<()> {
-        self.update(|bot| bot.with_job_registry(scheduler.get().registry()))
+        let (registry, _) = scheduler.get().hand_over("bot");
+        self.update(|bot| bot.with_job_registry(registry))
     }
 
     /// Serves until `stop()` is called (or the awaiting task is cancelled).
     fn run<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let bot = self
-            .bot
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .ok_or_else(taken)?;
+        let bot = self.bot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let bot = bot.ok_or_else(taken)?;
         let mut stopped = self.stop.subscribe();
         crate::runtime::register_background(self.stop.clone());
+        // The bot's turns run in tasks of their own: their coroutine callbacks go to this loop.
+        if let Ok(event_loop) = py.import("asyncio")?.call_method0("get_running_loop") {
+            crate::runtime::set_background_loop(Arc::new(event_loop.unbind()));
+        }
         crate::bridge::future(py, async move {
             bot.run(async move {
                 let _ = stopped.wait_for(|s| *s).await;
@@ -127,10 +134,12 @@ impl Bot {
         &self,
         change: impl FnOnce(fa_telegram::bot::Bot) -> fa_telegram::bot::Bot,
     ) -> PyResult<()> {
-        let mut slot = self.bot.lock().unwrap_or_else(|e| e.into_inner());
-        let bot = slot.take().ok_or_else(taken)?;
-        *slot = Some(change(bot));
-        Ok(())
+        // The error (a Python exception) is made after the lock is released.
+        let done = {
+            let mut slot = self.bot.lock().unwrap_or_else(|e| e.into_inner());
+            slot.take().map(|bot| *slot = Some(change(bot)))
+        };
+        done.ok_or_else(taken)
     }
 }
 

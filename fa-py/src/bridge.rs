@@ -14,6 +14,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use pyo3::exceptions::PyRuntimeError;
@@ -22,9 +23,15 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyCFunction;
 use pyo3::{IntoPyObjectExt, intern};
 
-use crate::runtime::runtime;
+use crate::runtime::{InFlight, runtime};
 
 type Boxed<T> = Pin<Box<dyn Future<Output = PyResult<T>> + Send>>;
+
+tokio::task_local! {
+    /// The event loop that awaits the Rust work being polled: Python callbacks made by that
+    /// work run their coroutines on it (see `callback.rs`).
+    pub(crate) static EVENT_LOOP: Arc<Py<PyAny>>;
+}
 
 /// `asyncio.get_running_loop`, looked up once.
 fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -90,7 +97,8 @@ where
 {
     let event_loop = running_loop(py)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
-    let mut work: Boxed<T> = Box::pin(work);
+    let scope = Arc::new(event_loop.clone().unbind());
+    let mut work: Boxed<T> = Box::pin(EVENT_LOOP.scope(scope, work));
     if let Poll::Ready(result) = py.detach(|| poll_once(&mut work)) {
         match result {
             Ok(value) => py_future.call_method1(intern!(py, "set_result"), (value,))?,
@@ -101,7 +109,9 @@ where
         return Ok(py_future);
     }
     let target = (event_loop.unbind(), py_future.clone().unbind());
+    let in_flight = InFlight::start();
     let task = runtime()?.spawn(async move {
+        let _in_flight = in_flight;
         let result = CatchUnwind(work).await;
         let (event_loop, py_future) = target;
         Python::attach(|py| {

@@ -22,9 +22,13 @@ use crate::store::Store;
 struct Plans {
     registry: JobRegistry,
     scheduler: Arc<StoreScheduler>,
+    /// Who took a copy of the registry (a runner, a bot): kinds added after that would never
+    /// run there, so they are refused.
+    handed_to: Option<&'static str>,
 }
 
-/// Plans and lists members' jobs. Job kinds registered from Python take effect at once.
+/// Plans and lists members' jobs. Job kinds are registered before a runner or a bot takes
+/// them; afterwards `register_kind` is refused rather than leaving jobs no runner can run.
 #[pyclass(module = "family_assistant._native", frozen)]
 pub(crate) struct Scheduler {
     store: DynStore,
@@ -42,13 +46,12 @@ impl Scheduler {
             .clone()
     }
 
-    /// The job kinds as they stand.
-    pub(crate) fn registry(&self) -> JobRegistry {
-        self.plans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .registry
-            .clone()
+    /// The job kinds as they stand, for `taker` (a runner, a bot), after which no kind can be
+    /// added.
+    pub(crate) fn hand_over(&self, taker: &'static str) -> (JobRegistry, Arc<StoreScheduler>) {
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        plans.handed_to.get_or_insert(taker);
+        (plans.registry.clone(), plans.scheduler.clone())
     }
 }
 
@@ -169,6 +172,7 @@ impl Scheduler {
             plans: Mutex::new(Plans {
                 registry,
                 scheduler,
+                handed_to: None,
             }),
         }
     }
@@ -180,25 +184,48 @@ impl Scheduler {
             handler: PyCallable::new(handler),
             misfire: named(misfire)?,
         };
-        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
-        plans
-            .registry
-            .register_dyn(name, Arc::new(kind))
-            .map_err(to_py)?;
-        plans.scheduler = Arc::new(
-            StoreScheduler::new(self.store.clone(), plans.registry.clone())
-                .with_clock(self.clock.clone()),
-        );
-        Ok(())
+        // Errors become Python exceptions (which run Python code) only after the lock is gone,
+        // and the replaced scheduler is dropped after it too.
+        let (refused, _replaced) = {
+            let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+            let mut registry = plans.registry.clone();
+            match (plans.handed_to, registry.register_dyn(name, Arc::new(kind))) {
+                (Some(taker), _) => (Some(Err(taker)), None),
+                (None, Err(error)) => (Some(Ok(error)), None),
+                (None, Ok(_)) => {
+                    let scheduler = Arc::new(
+                        StoreScheduler::new(self.store.clone(), registry.clone())
+                            .with_clock(self.clock.clone()),
+                    );
+                    plans.registry = registry;
+                    (
+                        None,
+                        Some(std::mem::replace(&mut plans.scheduler, scheduler)),
+                    )
+                }
+            }
+        };
+        match refused {
+            None => Ok(()),
+            Some(Ok(error)) => Err(to_py(error)),
+            Some(Err(taker)) => Err(to_py(fa_core::Error::WrongState {
+                what: "scheduler",
+                reason: format!(
+                    "already handed its job kinds to a {taker}; register kinds before creating runners and bots"
+                ),
+            })),
+        }
     }
 
     /// The registered job kinds, sorted.
     fn kinds(&self) -> Vec<String> {
-        self.registry()
-            .names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
+        let registry = self
+            .plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .registry
+            .clone();
+        registry.names().into_iter().map(str::to_owned).collect()
     }
 
     #[pyo3(signature = (household, member, kind, payload, trigger, timezone = None, channel = None, misfire = None, grace = None))]
@@ -397,8 +424,9 @@ impl Scheduler {
         let notifier = Arc::new(PyNotifier {
             deliver: PyCallable::new(deliver),
         });
+        let (_, scheduler) = self.hand_over("runner");
         Ok(Runner {
-            runner: Arc::new(self.current().runner(notifier, options)),
+            runner: Arc::new(scheduler.runner(notifier, options)),
             running: Mutex::new(None),
         })
     }
@@ -438,22 +466,38 @@ impl Runner {
     }
 
     /// Runs in the background until `stop()`. Starting a running runner does nothing.
-    fn start(&self) -> PyResult<()> {
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
         let runtime = crate::runtime::runtime()?;
+        // Coroutine callbacks of the background run go to the loop that started it.
+        let event_loop = py
+            .import("asyncio")?
+            .call_method0("get_running_loop")
+            .ok()
+            .map(|l| Arc::new(l.unbind()));
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        if running.is_some() {
+        if running
+            .as_ref()
+            .is_some_and(|(_, task)| !task.is_finished())
+        {
             return Ok(());
         }
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         crate::runtime::register_background(stop.clone());
         let runner = self.runner.clone();
-        let task = runtime.spawn(async move {
+        let run = async move {
             runner
                 .run(async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 })
                 .await;
-        });
+        };
+        let task = match event_loop {
+            Some(event_loop) => {
+                crate::runtime::set_background_loop(event_loop.clone());
+                runtime.spawn(crate::bridge::EVENT_LOOP.scope(event_loop, run))
+            }
+            None => runtime.spawn(run),
+        };
         *running = Some((stop, task));
         Ok(())
     }

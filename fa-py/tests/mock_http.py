@@ -18,6 +18,7 @@ class Request:
     method: str
     path: str
     body: Any
+    headers: Dict[str, str]
 
 
 class MockServer:
@@ -45,7 +46,7 @@ class MockServer:
                 except ValueError:
                     body = raw.decode(errors="replace")
                 path = self.path.split("?", 1)[0]
-                request = Request(self.command, path, body)
+                request = Request(self.command, path, body, {k.lower(): v for k, v in self.headers.items()})
                 with mock._lock:
                     mock.requests.append(request)
                     route = mock.routes.get(path.lower())

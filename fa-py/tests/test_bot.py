@@ -113,10 +113,12 @@ async def test_the_bot_answers_on_telegram_with_a_python_tool(telegram: Telegram
     assert bot.household.name == "Rivera" and bot.owner.timezone == "Europe/Berlin"
     assistant = Assistant(bot.store, model=model)
     asked: List[str] = []
+    loops: List[asyncio.AbstractEventLoop] = []
 
     @assistant.tool
-    def pantry(item: str) -> str:
+    async def pantry(item: str) -> str:
         """How much of an item is in the pantry."""
+        loops.append(asyncio.get_running_loop())
         asked.append(item)
         return f"2 bags of {item}"
 
@@ -132,6 +134,8 @@ async def test_the_bot_answers_on_telegram_with_a_python_tool(telegram: Telegram
     bot.stop()
     await asyncio.wait_for(run, 60)
     assert answered and asked == ["rice"]
+    # The coroutine tool ran on the loop that awaits bot.run().
+    assert loops == [asyncio.get_running_loop()]
     assert {m["chat_id"] for m in telegram.sent} == {OWNER}
     assert "There are 2 bags of rice" in telegram.final_text(OWNER)
     with pytest.raises(Conflict, match="already running or has run"):
@@ -160,9 +164,9 @@ async def test_a_refused_token_is_unauthorized(telegram: Telegram, tmp_path: Pat
     # "error_code", "description"}; a revoked token gets 401 Unauthorized.
     telegram.server.json(f"/bot{TOKEN}/getMe", {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
     bot = await Bot.prepare(env=telegram.env(tmp_path))
-    with pytest.raises(Unauthorized, match="FA_TELEGRAM_TOKEN"):
+    with pytest.raises(Unauthorized, match="FA_TELEGRAM_TOKEN") as raised:
         await bot.run()
-    assert TOKEN not in repr(bot)
+    assert TOKEN not in str(raised.value) and "TEST-token" not in str(raised.value)
 
 
 async def test_a_bad_setting_names_its_key(tmp_path: Path) -> None:
@@ -170,7 +174,7 @@ async def test_a_bad_setting_names_its_key(tmp_path: Path) -> None:
         await Bot.prepare(env={"FA_HTTP_LISTEN": "localhost:80", "FA_DATA_DIR": str(tmp_path)})
 
 
-def test_a_telegram_login_is_verified_in_constant_time_and_stale_ones_refused() -> None:
+def test_a_telegram_login_is_verified_and_forged_or_stale_ones_refused() -> None:
     # https://core.telegram.org/widgets/login#checking-authorization: the data-check-string is
     # the sorted "key=value" lines; the hash is HMAC-SHA256 of it keyed with SHA-256(bot token).
     fields = {"id": "1001", "first_name": "Ana", "username": "ana_r", "auth_date": "1795000000"}

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import START
 from family_assistant import (
-    DeliveryFailed, DeliveryStatus, Firing, InvalidInput, JobState, ManualClock, Member,
+    Conflict, DeliveryFailed, DeliveryStatus, Firing, InvalidInput, JobState, ManualClock, Member,
     MisfirePolicy, Notification, OccurrenceState, Scheduler, Store, Trigger, parse_reminder,
     parse_when,
 )
@@ -80,9 +80,12 @@ async def test_every_trigger_form_and_the_phrases(store: Store, ana: Member) -> 
     upcoming = {u.job.id: u.local_due for u in await scheduler.upcoming(ana, 10)}
     assert upcoming[rule.id].isoformat() == "2026-03-30T08:00:00+02:00"
     assert upcoming[weekly.id] == upcoming[rule.id]
+    new_york = await scheduler.remind(ana, "e", "tomorrow at 9", timezone="America/New_York")
+    upcoming = {u.job.id: u.local_due for u in await scheduler.upcoming(ana, 10)}
+    assert upcoming[new_york.id].isoformat() == "2026-03-28T09:00:00-04:00"
     when = parse_when("in 2 hours", START, "Europe/Berlin")
     assert when.once == START + timedelta(hours=2) and when.rule is None
-    assert {j.id for j in await scheduler.jobs(ana)} == {once.id, every.id, rule.id, weekly.id}
+    assert {j.id for j in await scheduler.jobs(ana)} == {once.id, every.id, rule.id, weekly.id, new_york.id}
 
 
 async def test_bad_triggers_are_refused_and_nothing_is_stored(store: Store, ana: Member) -> None:
@@ -149,10 +152,14 @@ async def test_a_python_job_kind_runs_sync_or_async_and_its_failures_are_recorde
         return None
 
     def broken(firing: Firing) -> str:
-        raise RuntimeError("the sensor is offline")
+        raise RuntimeError(
+            "the sensor is offline: https://api.telegram.org/bot123456:AAE-secret/sendMessage"
+        )
 
     scheduler.register_kind("sync_calendar", quiet, misfire=MisfirePolicy.SKIP)
     scheduler.register_kind("broken", broken)
+    with pytest.raises(InvalidInput, match="a-z"):
+        scheduler.register_kind("Bad Name", water)
     assert {"water_plants", "sync_calendar", "broken", "reminder"} <= set(scheduler.kinds)
     at = Trigger.once(START + timedelta(minutes=1))
     job = await scheduler.schedule(ana, "water_plants", {"room": "kitchen"}, at)
@@ -166,8 +173,12 @@ async def test_a_python_job_kind_runs_sync_or_async_and_its_failures_are_recorde
     assert seen[0].job.id == job.id and seen[0].local_due.utcoffset() == timedelta(hours=1)
     (failed,) = await scheduler.history(ana, failing)
     assert failed.state is OccurrenceState.FAILED and "the sensor is offline" in (failed.detail or "")
-    with pytest.raises(InvalidInput, match="a-z"):
-        scheduler.register_kind("Bad Name", water)
+    # What a callback raised is kept without what looks like a secret.
+    assert "AAE-secret" not in (failed.detail or "") and "bot123456:***" in (failed.detail or "")
+    # The runner took the kinds as they stood: a kind added now could never run there.
+    with pytest.raises(Conflict, match="register kinds before creating runners"):
+        scheduler.register_kind("too_late", water)
+    assert "too_late" not in scheduler.kinds
 
 
 async def test_delivery_failures_are_retried_or_given_up_as_the_notifier_says(
@@ -203,10 +214,11 @@ async def test_a_started_runner_delivers_in_the_background_until_stopped(
     scheduler = Scheduler(store)
     await scheduler.remind(ana, "tea", Trigger.once(START + timedelta(minutes=10)))
     delivered = asyncio.Event()
-    loop = asyncio.get_running_loop()
 
-    def deliver(notification: Notification) -> None:
-        loop.call_soon_threadsafe(delivered.set)
+    async def deliver(notification: Notification) -> None:
+        # A coroutine notifier runs on the loop that started the runner: it may touch the
+        # loop's objects directly.
+        delivered.set()
 
     async with scheduler.runner(deliver, poll_interval=0.02) as runner:
         assert runner.running

@@ -119,6 +119,7 @@ pub struct Bot {
     household: Household,
     owner: Member,
     model: Option<DynModel>,
+    vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
     tools: Option<Toolbox>,
     registry: Option<JobRegistry>,
@@ -202,6 +203,7 @@ impl Bot {
             household,
             owner,
             model,
+            vault: Arc::new(vault),
             clock: Arc::new(SystemClock),
             tools: None,
             registry: None,
@@ -211,6 +213,12 @@ impl Bot {
     /// The store, e.g. to add members before running.
     pub fn store(&self) -> &DynStore {
         &self.store
+    }
+
+    /// The vault that seals the household's credentials (the master key from the environment or
+    /// the data directory's key file).
+    pub fn vault(&self) -> &Arc<Vault> {
+        &self.vault
     }
 
     /// The household.

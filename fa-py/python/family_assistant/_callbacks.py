@@ -1,43 +1,43 @@
-"""Python callables as fa calls them: on a worker thread, one dict argument, plain data back.
+"""Python callables as fa calls them: on a worker thread, with one dict argument and the event
+loop that awaits the fa call that needed them, returning plain data.
 
 fa calls tools, job handlers and notifiers on a thread of its own, never on the event loop and
-never while it holds a lock. A coroutine function is run on the event loop that awaits the fa
-call which needed it (``LoopRef``), or in a fresh loop when there is none (a blocking call)."""
+never while it holds a lock. A coroutine function is run on that event loop; without one (a
+blocking call such as ``ask_sync``) it gets a fresh loop of its own."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 T = TypeVar("T")
 
-
-class LoopRef:
-    """The event loop that awaits fa calls now, for coroutine callbacks to run on."""
-
-    def __init__(self) -> None:
-        self.loop: Optional[asyncio.AbstractEventLoop] = None
-
-    def capture(self) -> None:
-        """Called from ``async`` methods: remember the running loop."""
-        self.loop = asyncio.get_running_loop()
-
-    def clear(self) -> None:
-        """Called from blocking methods: coroutines get a loop of their own."""
-        self.loop = None
+# How often a callback waiting for its coroutine looks whether the loop is still there.
+_LOOK_EVERY = 0.5
 
 
-def run_sync(ref: LoopRef, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Calls ``func``; if it gives an awaitable, waits for it on the captured loop."""
+def run_sync(
+    loop: Optional[asyncio.AbstractEventLoop], func: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """Calls ``func``; if it gives an awaitable, runs it on ``loop`` and waits for it."""
     result = func(*args, **kwargs)
     if not inspect.isawaitable(result):
         return result
     awaitable: Awaitable[Any] = result
-    loop = ref.loop
-    if loop is not None and loop.is_running() and not loop.is_closed():
-        return asyncio.run_coroutine_threadsafe(_wrap(awaitable), loop).result()
-    return asyncio.run(_wrap(awaitable))
+    if loop is None or loop.is_closed():
+        return asyncio.run(_wrap(awaitable))
+    future = asyncio.run_coroutine_threadsafe(_wrap(awaitable), loop)
+    while True:
+        try:
+            return future.result(timeout=_LOOK_EVERY)
+        except concurrent.futures.TimeoutError:
+            if loop.is_closed() or not loop.is_running():
+                future.cancel()
+                raise RuntimeError(
+                    "the event loop that awaited this fa call stopped before the callback finished"
+                ) from None
 
 
 async def _wrap(awaitable: Awaitable[T]) -> T:

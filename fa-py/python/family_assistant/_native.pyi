@@ -254,7 +254,7 @@ class Store:
 class Scheduler:
     def __new__(cls, store: Store) -> Scheduler: ...
     def register_kind(
-        self, name: str, handler: Callable[[_Data], Optional[str]], misfire: str = "fire_once"
+        self, name: str, handler: Callable[[_Data, Any], Optional[str]], misfire: str = "fire_once"
     ) -> None: ...
     def kinds(self) -> List[str]: ...
     def schedule(
@@ -286,7 +286,7 @@ class Scheduler:
     def deliveries(self, household: str, member: str, occurrence: str) -> Awaitable[_Data]: ...
     def runner(
         self,
-        deliver: Callable[[_Data], Optional[str]],
+        deliver: Callable[[_Data, Any], Optional[str]],
         poll_interval: float = 1.0,
         late_after: float = 60.0,
     ) -> Runner: ...
@@ -342,9 +342,9 @@ class Assistant:
         name: str,
         description: str,
         parameters: Any,
-        call: Callable[[Dict[str, Any]], str],
+        call: Callable[[Dict[str, Any], Any], str],
         changes_state: bool = False,
-        describe: Optional[Callable[[Dict[str, Any]], str]] = None,
+        describe: Optional[Callable[[Dict[str, Any], Any], str]] = None,
     ) -> None: ...
     def tool_names(self) -> List[str]: ...
     def ask(

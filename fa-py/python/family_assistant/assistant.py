@@ -7,7 +7,6 @@ from typing import (
 )
 
 from . import _native
-from ._callbacks import LoopRef
 from .records import (
     Conversation, Member, ModelInfo, ModelMessage, PendingAction, Reply, Transcript, build,
 )
@@ -174,7 +173,6 @@ class Assistant:
         model="chef")``)."""
         self.store = store
         self.model = model
-        self._loops = scheduler._loops if scheduler is not None else LoopRef()
         self._native = _native.Assistant(
             store._native,
             None if scheduler is None else scheduler._native,
@@ -193,12 +191,12 @@ class Assistant:
         spec = tool if isinstance(tool, Tool) else make_tool(tool)
         describe = None
         if spec.describe is not None:
-            describe = native_callable(spec.describe, self._loops)
+            describe = native_callable(spec.describe)
         self._native.add_tool(
             spec.name,
             spec.description,
             spec.parameters,
-            native_callable(spec.func, self._loops),
+            native_callable(spec.func),
             spec.changes_state,
             describe,
         )
@@ -236,7 +234,6 @@ class Assistant:
     ) -> Reply:
         """Answers one message from ``member`` (as you have it: fetch it again after changing
         it) in ``conversation``, or else in their conversation on ``channel``/``chat_id``."""
-        self._loops.capture()
         data = await self._native.ask(
             _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
         )
@@ -253,7 +250,6 @@ class Assistant:
         profile: Optional[str] = None,
     ) -> Reply:
         """:meth:`ask` for scripts without an event loop (blocks; the GIL is released)."""
-        self._loops.clear()
         data = self._native.ask_sync(
             _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
         )
@@ -270,7 +266,6 @@ class Assistant:
         profile: Optional[str] = None,
     ) -> ReplyStream:
         """Answers one message, giving the text as the model writes it."""
-        self._loops.capture()
         native = self._native.stream(
             _member_data(member), text, _conversation_id(conversation), channel, chat_id, profile
         )
@@ -278,7 +273,6 @@ class Assistant:
 
     async def confirm(self, member: Member, action: PendingAction) -> Reply:
         """Runs a pending action the member confirmed; says what happened."""
-        self._loops.capture()
         data = await self._native.resolve(member.household_id, member.id, action.id, True)
         return build(Reply, data)
 

@@ -57,9 +57,11 @@ class Bot:
         clock: Optional[ManualClock] = None,
     ) -> Bot:
         """Reads ``config`` (TOML; see ``docs/family-bot.example.toml``) and the ``FA_*``
-        variables of ``env`` (default: the process environment). ``model`` replaces the
+        variables of ``env`` (default: the process environment; the master key always comes
+        from the process environment or the data directory's key file). ``model`` replaces the
         configured one; ``assistant`` lends its tools (Python ones included) and ``scheduler``
-        its job kinds; ``clock`` drives the bot's time in tests."""
+        its job kinds; ``clock`` drives the bot's scheduler, limits and retries in tests (rows are
+        still stamped by the store's clock)."""
         native = await _native.Bot.prepare(
             None if config is None else os.fspath(config),
             None if env is None else dict(env),

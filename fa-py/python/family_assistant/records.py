@@ -574,13 +574,7 @@ def convert(tp: Any, value: Any) -> Any:
     if origin in (dict, Dict):
         return dict(value)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        hints = _hints(tp)
-        fields = {
-            f.name: convert(hints[f.name], value.get(f.name))
-            for f in dataclasses.fields(tp)
-            if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-        }
-        return tp(**fields)
+        return _record(tp, value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(value)
     if tp is datetime:
@@ -588,6 +582,28 @@ def convert(tp: Any, value: Any) -> Any:
     if tp is timedelta:
         return timedelta(seconds=value["secs"], microseconds=value.get("nanos", 0) // 1000)
     return value
+
+
+def _record(cls: type, value: Dict[str, Any]) -> Any:
+    """A record from the Rust type's data. Its fields must match: a field the data lacks or
+    a key the record does not know is a mismatch between the two halves of the package."""
+    hints = _hints(cls)
+    fields = dataclasses.fields(cls)
+    names = {f.name for f in fields}
+    unknown = set(value) - names
+    missing = [
+        f.name for f in fields
+        if f.name not in value and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if unknown or missing:
+        from .errors import InternalError
+
+        raise InternalError(
+            f"{cls.__name__} does not match fa's record (unknown {sorted(unknown)}, missing "
+            f"{missing}): the package's Python and native parts come from different builds"
+        )
+    return cls(**{name: convert(hints[name], v) for name, v in value.items()})
 
 
 def build(cls: Type[T], value: Any) -> T:

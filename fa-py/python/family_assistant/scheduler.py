@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._callbacks import LoopRef, run_sync
+import asyncio
+
+from ._callbacks import run_sync
 from .records import (
     DeliveryReceipt, Firing, Habit, Job, Member, MisfirePolicy, Notification, Occurrence,
     TickReport, Trigger, Upcoming, When, _datetime, build, build_list, build_optional, instant,
@@ -52,14 +54,17 @@ class Scheduler:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._loops = LoopRef()
         self._native = _native.Scheduler(store._native)
 
-    def _trigger(self, member: Member, trigger: TriggerLike) -> Dict[str, Any]:
+    def _trigger(
+        self, member: Member, trigger: TriggerLike, timezone: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """A trigger's data; a phrase is read on the job's clock (``timezone``, else the
+        member's)."""
         if isinstance(trigger, Trigger):
             return trigger.data
         now = _datetime(self.store._native.now())
-        return _trigger_of(parse_when(trigger, now, member.timezone)).data
+        return _trigger_of(parse_when(trigger, now, timezone or member.timezone)).data
 
     def register_kind(
         self,
@@ -69,11 +74,13 @@ class Scheduler:
         misfire: Union[MisfirePolicy, str] = MisfirePolicy.FIRE_ONCE,
     ) -> None:
         """Adds a job kind: ``handler(firing)`` returns the message to send, or ``None``. It may
-        be a coroutine function. An exception marks that firing failed; the job goes on."""
-        loops = self._loops
+        be a coroutine function. An exception marks that firing failed (its text, with anything
+        that looks like a secret taken out, is kept with the firing); the job goes on. Register
+        kinds before creating runners or bots: they take the kinds as they stand, and a later
+        registration raises :class:`Conflict`."""
 
-        def run(data: Dict[str, Any]) -> Optional[str]:
-            result = run_sync(loops, handler, build(Firing, data))
+        def run(data: Dict[str, Any], loop: Optional[asyncio.AbstractEventLoop]) -> Optional[str]:
+            result = run_sync(loop, handler, build(Firing, data))
             return None if result is None else str(result)
 
         self._native.register_kind(name, run, str(misfire))
@@ -105,7 +112,7 @@ class Scheduler:
     ) -> Job:
         """Schedules a job of ``kind``; bad input raises :class:`InvalidInput` and stores nothing."""
         data = await self._native.schedule(
-            member.household_id, member.id, kind, payload, self._trigger(member, trigger),
+            member.household_id, member.id, kind, payload, self._trigger(member, trigger, timezone),
             timezone, channel, None if misfire is None else str(misfire),
             None if grace is None else grace.total_seconds(),
         )
@@ -192,30 +199,25 @@ class Scheduler:
         """A runner handing each message to ``deliver(notification)``, which returns the
         channel's message id (or ``None``) or raises :class:`DeliveryFailed`. It may be a
         coroutine function."""
-        loops = self._loops
-
-        def run(data: Dict[str, Any]) -> Optional[str]:
-            result = run_sync(loops, deliver, build(Notification, data))
+        def run(data: Dict[str, Any], loop: Optional[asyncio.AbstractEventLoop]) -> Optional[str]:
+            result = run_sync(loop, deliver, build(Notification, data))
             return None if result is None else str(result)
 
-        return Runner(self._native.runner(run, poll_interval, late_after), loops)
+        return Runner(self._native.runner(run, poll_interval, late_after))
 
 
 class Runner:
     """Fires due jobs and delivers their messages: :meth:`tick` once, or run in the background
     with ``async with runner:`` (or :meth:`start` / :meth:`stop`)."""
 
-    def __init__(self, native: _native.Runner, loops: LoopRef) -> None:
+    def __init__(self, native: _native.Runner) -> None:
         self._native = native
-        self._loops = loops
 
     async def tick(self) -> TickReport:
         """Fires what is due now and delivers what is waiting."""
-        self._loops.capture()
         return build(TickReport, await self._native.tick())
 
     async def start(self) -> None:
-        self._loops.capture()
         self._native.start()
 
     @property

@@ -40,8 +40,8 @@ class Store:
 
     Open one with ``await Store.open("sqlite:family.db")`` (or ``"sqlite::memory:"``,
     ``"postgres://user@host/db"``); migrations run on open. Every query is scoped to its
-    household, and member-level calls to the :class:`Member` passed in. Use it as an async
-    context manager or just let it go; the connection pool closes with it.
+    household, and member-level calls to the :class:`Member` passed in. It may be used as an
+    async context manager; its connections close when the last reference to it is gone.
     """
 
     def __init__(self, native: _native.Store) -> None:

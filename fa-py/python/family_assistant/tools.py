@@ -11,7 +11,9 @@ import re
 import typing
 from typing import Any, Callable, Dict, List, Optional, Union, overload
 
-from ._callbacks import LoopRef, run_sync
+import asyncio
+
+from ._callbacks import run_sync
 from .errors import InvalidInput
 from .records import Member, ToolCall, build, convert
 from datetime import datetime
@@ -167,11 +169,14 @@ def _context_param(func: Callable[..., Any]) -> Optional[str]:
     return None
 
 
-def native_callable(func: Callable[..., Any], loops: LoopRef) -> Callable[[Dict[str, Any]], str]:
-    """What fa calls: ``{"arguments", "member", "now"}`` in, text for the model out."""
+def native_callable(
+    func: Callable[..., Any],
+) -> Callable[[Dict[str, Any], Optional[asyncio.AbstractEventLoop]], str]:
+    """What fa calls: ``{"arguments", "member", "now"}`` and the awaiting loop in, text for the
+    model out."""
     context = _context_param(func)
 
-    def call(payload: Dict[str, Any]) -> str:
+    def call(payload: Dict[str, Any], loop: Optional[asyncio.AbstractEventLoop]) -> str:
         arguments = payload.get("arguments")
         if arguments is None:
             arguments = {}
@@ -182,7 +187,7 @@ def native_callable(func: Callable[..., Any], loops: LoopRef) -> Callable[[Dict[
             kwargs[context] = ToolCall(
                 member=build(Member, payload["member"]), now=convert(datetime, payload["now"])
             )
-        result = run_sync(loops, func, **kwargs)
+        result = run_sync(loop, func, **kwargs)
         return result if isinstance(result, str) else json.dumps(result, default=str)
 
     return call

@@ -27,12 +27,16 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// A store already open elsewhere (the bot's), with the vault from the environment.
-    pub(crate) fn from_parts(store: DynStore, clock: Arc<dyn Clock>) -> Self {
+    /// A store already open elsewhere (the bot's), with its vault.
+    pub(crate) fn from_parts(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        vault: Option<Arc<Vault>>,
+    ) -> Self {
         Self {
             store,
             clock,
-            vault: None,
+            vault,
         }
     }
 
@@ -90,7 +94,8 @@ async fn open(
     clock: Arc<dyn Clock>,
 ) -> fa_core::Result<DynStore> {
     let url = url.trim();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
         #[cfg(feature = "postgres")]
         {
             let mut options = fa_core::PostgresOptions::new(Secret::new(url)).clock(clock);
@@ -112,8 +117,9 @@ async fn open(
         .or_else(|| url.strip_prefix("sqlite:"))
         .ok_or_else(|| fa_core::Error::InvalidInput {
             field: "url",
+            // Only the scheme: the rest of a URL may hold a password.
             reason: format!(
-                "{url:?} is not a store URL; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB"
+                "a store URL starting {scheme:?} is not one fa opens; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB"
             ),
         })?;
     if schema.is_some() {
