@@ -115,6 +115,7 @@ async def test_a_tool_with_side_effects_waits_for_confirmation_and_runs_once(
     assert reply.text == "Please confirm:" and reply.model_requests == 1
     assert action.summary == "Order a large pizza" and action.state is PendingActionState.PENDING
     assert await store.open_pending_actions(ana) == [action]
+    assert await store.pending_action(ana, action.id) == action
     done = await assistant.confirm(ana, action)
     assert orders == ["large"] and "ordered a large pizza" in done.text
     again = await assistant.confirm(ana, action)
@@ -195,7 +196,9 @@ async def test_a_bad_tool_name_is_refused(store: Store) -> None:
 
 
 async def test_a_reply_streams_with_async_for(store: Store, ana: Member) -> None:
-    model = Model.scripted([{"text": "Good morning, Ana!"}])
+    model = Model.scripted([])
+    assert model.name == "scripted" and repr(model) == "Model('scripted')"
+    model.push([{"text": "Good morning, Ana!"}])
     assistant = Assistant(store, model=model)
     async with assistant.stream(ana, "morning") as stream:
         deltas = [delta async for delta in stream]
