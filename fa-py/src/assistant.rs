@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::callback::PyCallable;
 use crate::convert::{Json, id, json_value, scope, seconds, spawn};
-use crate::errors::to_py;
+use crate::errors::{invalid, to_py};
 use crate::model::Model;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -184,12 +184,8 @@ impl Assistant {
         chat: (String, String),
         profile: Option<String>,
     ) -> PyResult<impl std::future::Future<Output = fa_core::Result<TurnInput>> + use<>> {
-        let member: Member = pythonize::depythonize(member).map_err(|e| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "member",
-                reason: format!("not a member record: {e}"),
-            })
-        })?;
+        let member: Member = pythonize::depythonize(member)
+            .map_err(|e| invalid("member", format!("not a member record: {e}")))?;
         let conversation = conversation.map(id::<ConversationId>).transpose()?;
         let store = self.parts.store.clone();
         Ok(async move {

@@ -111,8 +111,8 @@ impl Bot {
         let mut stopped = self.stop.subscribe();
         crate::runtime::register_background(self.stop.clone());
         // The bot's turns run in tasks of their own: their coroutine callbacks go to this loop.
-        if let Ok(event_loop) = py.import("asyncio")?.call_method0("get_running_loop") {
-            crate::runtime::set_background_loop(Arc::new(event_loop.unbind()));
+        if let Some(event_loop) = crate::bridge::current_loop(py) {
+            crate::runtime::set_background_loop(event_loop);
         }
         crate::bridge::future(py, async move {
             bot.run(async move {

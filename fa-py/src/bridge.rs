@@ -42,6 +42,11 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     get.bind(py).call0()
 }
 
+/// The running event loop of the calling thread, if it has one, as `EVENT_LOOP` holds it.
+pub(crate) fn current_loop(py: Python<'_>) -> Option<Arc<Py<PyAny>>> {
+    running_loop(py).ok().map(|l| Arc::new(l.unbind()))
+}
+
 /// `_callbacks.settle(future, ok, value)`: sets the result or exception unless the future is
 /// done (cancelled meanwhile).
 fn settle(py: Python<'_>) -> PyResult<&Py<PyAny>> {

@@ -10,7 +10,7 @@ use fa_core::{HouseholdId, MemberId, MemberScope};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::errors::to_py;
+use crate::errors::{invalid, to_py};
 
 /// A serde value handed to Python as dicts, lists, strings and numbers.
 pub(crate) struct Json<T>(pub T);
@@ -52,21 +52,16 @@ pub(crate) fn scope(household: &str, member: &str) -> PyResult<MemberScope> {
 pub(crate) fn instant(field: &'static str, text: &str) -> PyResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            to_py(fa_core::Error::InvalidInput {
-                field,
-                reason: format!("{text:?} is not an RFC 3339 instant ({e})"),
-            })
-        })
+        .map_err(|e| invalid(field, format!("{text:?} is not an RFC 3339 instant ({e})")))
 }
 
 /// A span of time given in seconds.
 pub(crate) fn seconds(field: &'static str, secs: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(secs).map_err(|e| {
-        to_py(fa_core::Error::InvalidInput {
+        invalid(
             field,
-            reason: format!("{secs} is not a usable number of seconds ({e})"),
-        })
+            format!("{secs} is not a usable number of seconds ({e})"),
+        )
     })
 }
 
@@ -75,12 +70,16 @@ pub(crate) fn json_value(
     field: &'static str,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<serde_json::Value> {
-    pythonize::depythonize(value).map_err(|e| {
-        to_py(fa_core::Error::InvalidInput {
-            field,
-            reason: format!("not JSON-like data: {e}"),
-        })
-    })
+    pythonize::depythonize(value).map_err(|e| invalid(field, format!("not JSON-like data: {e}")))
+}
+
+/// A value of a serde type given as Python data (`{"type": "cron", …}`, chat messages), with an
+/// error naming the argument.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    serde_json::from_value(json_value(field, value)?).map_err(|e| invalid(field, e.to_string()))
 }
 
 /// A parsed enum value (`Role`, `MisfirePolicy`, …) from its stored name.

@@ -49,6 +49,14 @@ fn core_class(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// `InvalidInput` naming the argument at fault: the one way the bindings refuse a value.
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> PyErr {
+    to_py(fa_core::Error::InvalidInput {
+        field,
+        reason: reason.into(),
+    })
+}
+
 /// The exception for an error of `fa-core`.
 pub(crate) fn to_py(error: fa_core::Error) -> PyErr {
     raise(core_class(error.kind()), error.to_string(), None)

@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::convert::{Json, json_value, seconds};
-use crate::errors::{model_to_py, to_py};
+use crate::convert::{Json, json_value, seconds, typed};
+use crate::errors::{invalid, model_to_py};
 
 /// A language model: Ollama, an OpenAI-compatible server, or a scripted one for tests.
 #[pyclass(module = "family_assistant._native", frozen)]
@@ -41,28 +41,12 @@ struct ScriptCall {
     arguments: serde_json::Value,
 }
 
-/// A value of a serde type given as Python data, with an error naming the argument.
-fn typed<T: serde::de::DeserializeOwned>(
-    field: &'static str,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<T> {
-    serde_json::from_value(json_value(field, value)?).map_err(|e| {
-        to_py(fa_core::Error::InvalidInput {
-            field,
-            reason: e.to_string(),
-        })
-    })
-}
-
 fn script(replies: &Bound<'_, PyAny>) -> PyResult<Vec<ScriptedReply>> {
     let lines: Vec<ScriptLine> = serde_json::from_value(json_value("replies", replies)?)
         .map_err(|e| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "replies",
-                reason: format!(
+            invalid("replies", format!(
                     "{e}; each reply is {{\"text\": …}}, {{\"calls\": [{{\"name\": …, \"arguments\": {{…}}}}]}} or {{\"error\": \"unreachable\"}}"
-                ),
-            })
+                ))
         })?;
     lines
         .into_iter()
@@ -75,10 +59,7 @@ fn script(replies: &Bound<'_, PyAny>) -> PyResult<Vec<ScriptedReply>> {
                     "server_error" => ModelErrorKind::ServerError,
                     "bad_response" => ModelErrorKind::BadResponse,
                     other => {
-                        return Err(to_py(fa_core::Error::InvalidInput {
-                            field: "replies",
-                            reason: format!("unknown error kind {other:?}"),
-                        }));
+                        return Err(invalid("replies", format!("unknown error kind {other:?}")));
                     }
                 };
                 return Ok(ScriptedReply::Error(kind));
@@ -240,20 +221,14 @@ impl Model {
 
 impl Model {
     fn script_model(&self) -> PyResult<&Arc<ScriptedModel>> {
-        self.scripted.as_ref().ok_or_else(|| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "model",
-                reason: "only a scripted model has a script".to_owned(),
-            })
-        })
+        self.scripted
+            .as_ref()
+            .ok_or_else(|| invalid("model", "only a scripted model has a script".to_owned()))
     }
 }
 
 /// Options a model refuses before anything is sent (a base URL that is not http(s), an empty
 /// name) are the caller's input to fix.
 fn refused_options(error: fa_core::llm::ModelError) -> PyErr {
-    to_py(fa_core::Error::InvalidInput {
-        field: "model options",
-        reason: error.to_string(),
-    })
+    invalid("model options", error.to_string())
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::callback::PyCallable;
-use crate::convert::{id, instant, json_value, named, scope, seconds, spawn};
+use crate::convert::{id, instant, json_value, named, scope, seconds, spawn, typed};
 use crate::errors::to_py;
 use crate::store::Store;
 
@@ -116,12 +116,7 @@ impl Notifier for PyNotifier {
 
 /// A trigger given as its data (`{"type": "cron", "expr": …}`, as `Trigger` builds it).
 fn trigger_of(trigger: &Bound<'_, PyAny>) -> PyResult<Trigger> {
-    serde_json::from_value(json_value("trigger", trigger)?).map_err(|e| {
-        to_py(fa_core::Error::InvalidInput {
-            field: "trigger",
-            reason: e.to_string(),
-        })
-    })
+    typed("trigger", trigger)
 }
 
 /// The next `count` instants a trigger fires after `after`, read in `timezone` (nothing is
@@ -244,14 +239,7 @@ impl Scheduler {
         grace: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (scheduler, scope) = (self.current(), scope(household, member)?);
-        let trigger: Trigger =
-            serde_json::from_value(json_value("trigger", trigger)?).map_err(|e| {
-                to_py(fa_core::Error::InvalidInput {
-                    field: "trigger",
-                    reason: e.to_string(),
-                })
-            })?;
-        let mut job = NewJob::new(kind, json_value("payload", payload)?, trigger);
+        let mut job = NewJob::new(kind, json_value("payload", payload)?, trigger_of(trigger)?);
         if let Some(timezone) = timezone {
             job = job.in_timezone(timezone);
         }
@@ -469,11 +457,7 @@ impl Runner {
     fn start(&self, py: Python<'_>) -> PyResult<()> {
         let runtime = crate::runtime::runtime()?;
         // Coroutine callbacks of the background run go to the loop that started it.
-        let event_loop = py
-            .import("asyncio")?
-            .call_method0("get_running_loop")
-            .ok()
-            .map(|l| Arc::new(l.unbind()));
+        let event_loop = crate::bridge::current_loop(py);
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if running
             .as_ref()

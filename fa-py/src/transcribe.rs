@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use serde_json::json;
 
 use crate::convert::{Json, seconds};
-use crate::errors::{model_to_py, to_py};
+use crate::errors::{invalid, model_to_py};
 
 /// Speech to text.
 #[pyclass(module = "family_assistant._native", frozen)]
@@ -36,12 +36,8 @@ impl Transcriber {
         if let Some(timeout) = timeout {
             options = options.request_timeout(seconds("timeout", timeout)?);
         }
-        let inner = OpenAiTranscriber::new(options).map_err(|e| {
-            to_py(fa_core::Error::InvalidInput {
-                field: "transcriber options",
-                reason: e.to_string(),
-            })
-        })?;
+        let inner = OpenAiTranscriber::new(options)
+            .map_err(|e| invalid("transcriber options", e.to_string()))?;
         Ok(Self {
             inner: Arc::new(inner),
         })

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Store, maybe_instant};
 use crate::convert::{id, instant, json_value, named, scope, spawn};
-use crate::errors::to_py;
+use crate::errors::invalid;
 
 /// What `record_event` returns: the stored event and whether it was new.
 #[derive(Serialize)]
@@ -230,12 +230,12 @@ impl Store {
             }
             (DeliveryStatus::GivenUp, _) => DeliveryAttempt::given_up(detail.unwrap_or_default()),
             (other, _) => {
-                return Err(to_py(fa_core::Error::InvalidInput {
-                    field: "status",
-                    reason: format!(
+                return Err(invalid(
+                    "status",
+                    format!(
                         "{other} is not an attempt's outcome; use sent, retrying (with retry_at) or given_up"
                     ),
-                }));
+                ));
             }
         };
         spawn(py, async move {

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::clock::{ManualClock, clock_or_system};
 use crate::convert::{id, instant, scope, spawn};
-use crate::errors::to_py;
+use crate::errors::{invalid, to_py};
 
 /// A store opened from a URL, with the clock and vault that go with it.
 #[pyclass(module = "family_assistant._native", frozen)]
@@ -63,10 +63,10 @@ pub(crate) fn open_store<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let clock = clock_or_system(clock);
     if master_key.is_none() && !previous_keys.is_empty() {
-        return Err(to_py(fa_core::Error::InvalidInput {
-            field: "previous_keys",
-            reason: "previous keys need the current master_key beside them".to_owned(),
-        }));
+        return Err(invalid(
+            "previous_keys",
+            "previous keys need the current master_key beside them".to_owned(),
+        ));
     }
     let vault = master_key
         .map(|key| -> fa_core::Result<Arc<Vault>> {
