@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use fa_core::assistant::Assistant;
 use fa_core::assistant::tools::builtin_toolbox;
-use fa_core::assistant::{ModelAssistant, TurnInput};
+use fa_core::assistant::{AssistantOptions, ModelAssistant, TurnInput};
 use fa_core::llm::{ChatRole, ScriptedModel, ScriptedReply};
 use fa_core::scheduler::{JobRegistry, StoreScheduler};
 use fa_core::*;
@@ -122,21 +122,36 @@ async fn run(ops: Vec<(usize, Op, u8, usize)>) {
             ScriptedReply::call(tool, arguments),
             ScriptedReply::text("ok"),
         ]));
+        // A window no run of ops fills: a rolling-summary request would take the scripted tool
+        // call meant for the turn.
+        let mut options = AssistantOptions::default();
+        options.history_messages = 10_000;
         let assistant = ModelAssistant::builder(store.clone(), scheduler.clone())
             .tools(builtin_toolbox())
             .clock(clock.clone())
             .model(model.clone())
+            .options(options)
             .build();
         assistant
             .respond(TurnInput::new(member.clone(), *chat, "go"), None)
             .await
             .unwrap();
         let requests = model.requests();
-        let result = requests
-            .last()
-            .and_then(|r| r.messages.iter().rev().find(|m| m.role == ChatRole::Tool))
+        // This turn's tool result: after the turn's own message, not one from the history
+        // (which may quote another member's marker in this member's own earlier query).
+        let turn = requests.last().map_or(&[][..], |r| {
+            let start = r
+                .messages
+                .iter()
+                .rposition(|m| m.role == ChatRole::User)
+                .unwrap_or(0);
+            &r.messages[start..]
+        });
+        let result = turn
+            .iter()
+            .find(|m| m.role == ChatRole::Tool)
             .map(|m| m.content.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| panic!("no tool ran for {tool} in this turn: {requests:?}"));
         match op {
             // Naming another member's data finds nothing (their words come back only as the
             // member's own query, quoted in "not found").
