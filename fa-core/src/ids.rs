@@ -64,6 +64,13 @@ macro_rules! define_id {
                 Self(uuid)
             }
         }
+
+        // In the bindings an id is its text form; a malformed one is refused when it crosses.
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, String, {
+            try_lift: |text| Ok(text.parse::<$name>()?),
+            lower: |id| id.to_string(),
+        });
     };
 }
 

@@ -9,6 +9,8 @@ pub mod domain;
 pub mod engine;
 mod error;
 pub mod export;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 mod ids;
 pub mod llm;
 pub mod scheduler;
@@ -28,3 +30,6 @@ pub use export::export_member;
 pub use ids::*;
 pub use store::*;
 pub use vault::{MasterKey, Secret, Vault};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("fa_core");

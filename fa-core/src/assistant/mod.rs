@@ -85,6 +85,7 @@ impl TurnInput {
 
 /// The assistant's answer to one turn.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct Reply {
     /// What to show the member.

@@ -10,6 +10,7 @@ use crate::{
 /// A named assistant of a household ("family helper", "shop assistant"): its instructions, model,
 /// tools and temperature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AssistantProfile {
     /// Its id.
     pub id: ProfileId,
@@ -33,6 +34,7 @@ pub struct AssistantProfile {
 
 /// A profile to save.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewProfile {
     /// Its name, 1–64 characters.
@@ -106,6 +108,7 @@ impl NewProfile {
 
 /// Where a pending action stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PendingActionState {
     /// Waiting for the member (until it expires).
@@ -124,6 +127,7 @@ named_enum!(PendingActionState, "pending action state", {
 
 /// A change a tool proposed, shown to the member as confirm / cancel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PendingAction {
     /// Its id (the channel puts it in the buttons).
     pub id: PendingActionId,
@@ -151,6 +155,7 @@ pub struct PendingAction {
 
 /// A pending action to store.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewPendingAction {
     /// The conversation it came from.
@@ -197,6 +202,7 @@ impl NewPendingAction {
 
 /// The model's summary of a conversation's older messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConversationSummary {
     /// The conversation.
     pub conversation_id: ConversationId,

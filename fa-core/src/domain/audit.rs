@@ -7,6 +7,7 @@ use crate::{AuditEntryId, HouseholdId, MemberId, Result};
 
 /// One audited action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuditEntry {
     /// Its id.
     pub id: AuditEntryId,
@@ -26,6 +27,7 @@ pub struct AuditEntry {
 
 /// An action to audit.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewAuditEntry {
     /// The member who acted, or `None` for fa itself.

@@ -7,6 +7,7 @@ use crate::{ConversationId, HouseholdId, MemberId, MessageId};
 
 /// One member's conversation with the assistant on one chat of one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Conversation {
     /// Its id.
     pub id: ConversationId,
@@ -24,6 +25,7 @@ pub struct Conversation {
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageRole {
     /// Instructions for the model.
@@ -45,6 +47,7 @@ named_enum!(MessageRole, "message role", {
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Message {
     /// Its id.
     pub id: MessageId,
@@ -62,6 +65,7 @@ pub struct Message {
 
 /// A message to append.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewMessage {
     /// Who wrote it.

@@ -7,6 +7,7 @@ use crate::{HouseholdId, InboundEventId, Result};
 
 /// An event received from outside, stored before it is acted on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct InboundEvent {
     /// Its id.
     pub id: InboundEventId,
@@ -29,6 +30,7 @@ pub struct InboundEvent {
 
 /// An event to record.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewInboundEvent {
     /// Where it came from.
@@ -67,6 +69,7 @@ impl NewInboundEvent {
 
 /// What recording an event did.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Recorded {
     /// The event is new and is now stored.
     New(InboundEvent),

@@ -7,6 +7,7 @@ use crate::{CheckInId, Error, HabitId, HabitLogId, HouseholdId, MemberId, Result
 
 /// Something a member wants to do regularly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Habit {
     /// Its id.
     pub id: HabitId,
@@ -26,6 +27,7 @@ pub struct Habit {
 
 /// A habit to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewHabit {
     /// What the habit is; must not be blank.
@@ -63,6 +65,7 @@ impl NewHabit {
 
 /// One completion of a habit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HabitLog {
     /// Its id.
     pub id: HabitLogId,
@@ -78,6 +81,10 @@ pub struct HabitLog {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Mood(u8);
+
+// In the bindings a mood is its number; one outside 1–5 is refused when it crosses.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(Mood, u8);
 
 impl Mood {
     /// A mood, if `value` is within 1–5.
@@ -114,6 +121,7 @@ impl From<Mood> for u8 {
 
 /// One answered question of a check-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckInAnswer {
     /// The question asked.
     pub question: String,
@@ -130,6 +138,7 @@ impl CheckInAnswer {
 
 /// A member's check-in: mood and answers at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckIn {
     /// Its id.
     pub id: CheckInId,

@@ -10,6 +10,7 @@ use crate::{Error, HouseholdId, InviteId, MemberId, Result};
 /// A household: the unit of privacy. Members, their data and their integrations belong to exactly
 /// one household, and no store call returns rows of another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Household {
     /// Its id.
     pub id: HouseholdId,
@@ -21,6 +22,7 @@ pub struct Household {
 
 /// What a member may do in the household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the household: manages members and integrations.
@@ -42,6 +44,7 @@ named_enum!(Role, "role", {
 
 /// A person in a household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Member {
     /// Its id.
     pub id: MemberId,
@@ -68,6 +71,7 @@ impl Member {
 
 /// A member to add (see [`crate::HouseholdStore::add_member`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewMember {
     /// How the assistant addresses them; must not be blank.
@@ -135,6 +139,7 @@ pub fn validate_locale(tag: &str) -> Result<()> {
 /// Addresses one member of one household. Member-level store calls take a scope and filter on both
 /// ids, so a scope that mixes a member with a household it does not belong to finds nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MemberScope {
     /// The household.
     pub household: HouseholdId,
@@ -151,6 +156,7 @@ impl MemberScope {
 
 /// How a member is known on a channel, e.g. Telegram user `12345678`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChannelIdentity {
     /// The channel's stable name, e.g. `telegram`.
     pub channel: String,
@@ -182,6 +188,7 @@ impl ChannelIdentity {
 /// [`crate::HouseholdStore::create_invite`]). The code itself is not here: the store keeps only its
 /// SHA-256, so neither a read of the store nor a copy of the database reveals a usable code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Invite {
     /// Its id.
     pub id: InviteId,
@@ -205,6 +212,7 @@ pub struct Invite {
 /// A channel identity the assistant can no longer reach, e.g. a Telegram user who blocked the bot
 /// (see [`crate::HouseholdStore::set_identity_reachable`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnreachableIdentity {
     /// The member whose identity it is.
     pub member_id: MemberId,

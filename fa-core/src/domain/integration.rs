@@ -8,6 +8,7 @@ use crate::{HouseholdId, IntegrationId, MemberId, Result};
 
 /// The state of an integration's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationStatus {
     /// Connected and working.
@@ -30,6 +31,7 @@ named_enum!(IntegrationStatus, "integration status", {
 /// A member's connection to an outside service. Secrets are not here: they live, sealed by the
 /// [`Vault`](crate::Vault), in the credential attached to the integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Integration {
     /// Its id.
     pub id: IntegrationId,
@@ -53,6 +55,7 @@ pub struct Integration {
 
 /// An integration to create.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewIntegration {
     /// The connector kind.

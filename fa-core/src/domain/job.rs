@@ -16,6 +16,7 @@ use crate::{HouseholdId, JobId, MemberId, NotificationId, OccurrenceId};
 
 /// What a runner does with an occurrence it finds overdue after downtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MisfirePolicy {
@@ -37,6 +38,7 @@ named_enum!(MisfirePolicy, "misfire policy", {
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum JobState {
@@ -60,6 +62,7 @@ named_enum!(JobState, "job state", {
 /// Where an occurrence stands. Execution status only: whether its message reached the member is
 /// the delivery status of its notification ([`Occurrence::notification_id`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OccurrenceState {
@@ -95,6 +98,7 @@ impl OccurrenceState {
 
 /// A scheduled job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Job {
     /// Its id.
     pub id: JobId,
@@ -126,6 +130,7 @@ pub struct Job {
 
 /// One planned firing of a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Occurrence {
     /// Its id.
     pub id: OccurrenceId,

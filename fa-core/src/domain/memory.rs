@@ -7,6 +7,7 @@ use crate::{HouseholdId, MemberId, NoteId};
 
 /// A saved fact, private to one member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MemoryNote {
     /// Its id.
     pub id: NoteId,
@@ -22,6 +23,7 @@ pub struct MemoryNote {
 
 /// What [`crate::MemoryStore::forget_memory`] deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Forgotten {
     /// Saved facts.
     pub notes: u64,

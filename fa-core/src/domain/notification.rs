@@ -10,6 +10,7 @@ use crate::{DeliveryReceiptId, Error, HouseholdId, MemberId, NotificationId, Res
 
 /// Where a notification stands, and the outcome of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeliveryStatus {
@@ -39,6 +40,7 @@ named_enum!(DeliveryStatus, "delivery status", {
 
 /// A message to deliver to a member, kept in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Notification {
     /// Its id.
     pub id: NotificationId,
@@ -67,6 +69,7 @@ pub struct Notification {
 
 /// A notification to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct NewNotification {
     /// The channel to use.
@@ -112,6 +115,7 @@ impl NewNotification {
 
 /// The outcome of one delivery attempt, to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct DeliveryAttempt {
     /// What happened: [`DeliveryStatus::Sent`], [`Retrying`](DeliveryStatus::Retrying) or
@@ -171,6 +175,7 @@ impl DeliveryAttempt {
 
 /// One recorded delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeliveryReceipt {
     /// Its id.
     pub id: DeliveryReceiptId,

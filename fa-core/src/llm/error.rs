@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// The class of a [`ModelError`]: what the assistant does about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum ModelErrorKind {
     /// The server could not be reached (connection refused, DNS, TLS).

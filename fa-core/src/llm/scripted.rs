@@ -14,6 +14,7 @@ use super::{
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum ScriptedReply {
     /// A text answer.

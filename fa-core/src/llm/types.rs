@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatRole {
     /// Instructions for the model.
@@ -18,6 +19,7 @@ pub enum ChatRole {
 
 /// A request by the model to run a tool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ToolCall {
     /// The provider's id for the call (generated when the provider gives none), echoed in the
     /// tool's result message.
@@ -32,6 +34,7 @@ pub struct ToolCall {
 
 /// One message of a conversation with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChatMessage {
     /// Who wrote it.
     pub role: ChatRole,
@@ -94,6 +97,7 @@ impl ChatMessage {
 
 /// A tool the model may call: its name, what it does, and a JSON Schema of its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ToolSpec {
     /// The name the model calls it by (`[a-z0-9_]`).
     pub name: String,
@@ -105,6 +109,7 @@ pub struct ToolSpec {
 
 /// Sampling and context options of one request. Unset fields take the backend's defaults.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ChatOptions {
     /// Sampling temperature.
@@ -129,6 +134,7 @@ impl ChatOptions {
 
 /// One chat request.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ChatRequest {
     /// The conversation so far, oldest first.
@@ -163,6 +169,7 @@ impl ChatRequest {
 
 /// Token counts the provider reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Usage {
     /// Tokens of the prompt.
     pub prompt_tokens: u32,
@@ -172,6 +179,7 @@ pub struct Usage {
 
 /// The model's answer.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ChatResponse {
     /// The assistant message: text, tool calls, or both.
@@ -198,6 +206,7 @@ impl ChatResponse {
 
 /// A piece of a streamed answer.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum StreamEvent {
     /// More text of the answer.
@@ -208,6 +217,7 @@ pub enum StreamEvent {
 
 /// What a provider says about a model.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ModelInfo {
     /// The model's name.

@@ -91,6 +91,7 @@ const RRULE_HELP: &str = "give the value after \"RRULE:\" on one line, without D
 /// Instants from [`next_after`](Self::next_after) and [`upcoming`](Self::upcoming) are
 /// strictly increasing, whatever the zone does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Trigger {

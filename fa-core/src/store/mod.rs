@@ -17,6 +17,7 @@
 
 mod job_store;
 mod traits;
+mod url;
 
 #[cfg(feature = "testing")]
 #[doc(hidden)]
@@ -35,6 +36,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLocation, SqliteOptions, SqliteStore, SqliteSync};
 pub use traits::*;
+pub use url::open_url;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::migrate::SCHEMA_VERSION;

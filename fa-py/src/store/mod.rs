@@ -79,68 +79,15 @@ pub(crate) fn open_store<'py>(
         .transpose()
         .map_err(to_py)?;
     crate::bridge::future(py, async move {
-        let store = open(&url, schema, clock.clone()).await.map_err(to_py)?;
+        let store = fa_core::open_url(&url, schema, clock.clone())
+            .await
+            .map_err(to_py)?;
         Ok(Store {
             store,
             clock,
             vault,
         })
     })
-}
-
-async fn open(
-    url: &str,
-    schema: Option<String>,
-    clock: Arc<dyn Clock>,
-) -> fa_core::Result<DynStore> {
-    let url = url.trim();
-    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
-    if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
-        #[cfg(feature = "postgres")]
-        {
-            let mut options = fa_core::PostgresOptions::new(Secret::new(url)).clock(clock);
-            if let Some(schema) = schema {
-                options = options.schema(schema);
-            }
-            return Ok(Arc::new(
-                fa_core::PostgresStore::connect_with(options).await?,
-            ));
-        }
-        #[cfg(not(feature = "postgres"))]
-        return Err(fa_core::Error::InvalidInput {
-            field: "url",
-            reason: "this build has no PostgreSQL support (feature `postgres`)".to_owned(),
-        });
-    }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| fa_core::Error::InvalidInput {
-            field: "url",
-            // Only the scheme: the rest of a URL may hold a password.
-            reason: format!(
-                "a store URL starting {scheme:?} is not one fa opens; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB"
-            ),
-        })?;
-    if schema.is_some() {
-        return Err(fa_core::Error::InvalidInput {
-            field: "schema",
-            reason: "a schema applies to PostgreSQL only".to_owned(),
-        });
-    }
-    let options = if path == ":memory:" {
-        fa_core::SqliteOptions::memory()
-    } else if path.is_empty() {
-        return Err(fa_core::Error::InvalidInput {
-            field: "url",
-            reason: "sqlite: needs a file path, e.g. sqlite:family.db".to_owned(),
-        });
-    } else {
-        fa_core::SqliteOptions::file(path)
-    };
-    Ok(Arc::new(
-        fa_core::SqliteStore::open_with(options.clock(clock)).await?,
-    ))
 }
 
 /// What `rotate_credentials()` returns.

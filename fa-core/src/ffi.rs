@@ -1,0 +1,47 @@
+//! How the types fa-core borrows from other crates cross a UniFFI boundary (feature `uniffi`).
+//!
+//! The domain records and enums derive UniFFI's traits where they are defined; the ids cross as
+//! their text form. Instants, time zones and free-form JSON come from chrono, chrono-tz and
+//! serde_json, so they are bridged here under names of their own: [`UtcTime`] is a
+//! `java.time.Instant` in Kotlin, a `Date` in Swift and a `datetime` in Python; [`TimeZone`] is
+//! the IANA name; [`Json`] is JSON text. A crate that uses them in its own exported functions
+//! declares `uniffi::use_remote_type!(fa_core::UtcTime);` (and likewise for the others).
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+
+/// An instant, in UTC.
+pub type UtcTime = DateTime<Utc>;
+/// An IANA time zone, e.g. `Europe/Berlin`.
+pub type TimeZone = chrono_tz::Tz;
+/// Free-form JSON (tool arguments, payloads, settings), as JSON text.
+pub type Json = serde_json::Value;
+
+uniffi::custom_type!(UtcTime, SystemTime, {
+    remote,
+    try_lift: |time| Ok(DateTime::<Utc>::from(time)),
+    lower: |time| SystemTime::from(time),
+});
+
+uniffi::custom_type!(TimeZone, String, {
+    remote,
+    try_lift: |name| Ok(crate::parse_timezone(&name)?),
+    lower: |tz| tz.name().to_owned(),
+});
+
+uniffi::custom_type!(Json, String, {
+    remote,
+    try_lift: |text| Ok(serde_json::from_str(&text)?),
+    lower: |value| value.to_string(),
+});
+
+/// A wall-clock date and time without a zone (an RRULE's start, its EXDATEs), as ISO 8601
+/// text: `2026-12-04T09:00:00` (`java.time.LocalDateTime.parse` reads it).
+pub type WallTime = chrono::NaiveDateTime;
+
+uniffi::custom_type!(WallTime, String, {
+    remote,
+    try_lift: |text| Ok(text.parse::<chrono::NaiveDateTime>()?),
+    lower: |time| time.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+});

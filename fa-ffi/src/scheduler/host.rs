@@ -1,0 +1,109 @@
+//! Job kinds and notifiers provided by the app. Their code runs on a blocking thread of fa's
+//! runtime with no lock held.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use fa_core::ffi::UtcTime;
+use fa_core::scheduler::{
+    DeliveryError, DynJobKind, JobContext, JobError, JobOutput, Notifier, Sent,
+};
+use fa_core::{Job, MisfirePolicy, Notification, Occurrence};
+
+use crate::error::FaError;
+use crate::runtime::host;
+
+/// One firing of a job, as a job kind of the app receives it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Firing {
+    /// The job.
+    pub job: Job,
+    /// The occurrence being run.
+    pub occurrence: Occurrence,
+    /// The runner's now.
+    pub now: UtcTime,
+    /// Whether it runs later than the runner's lateness threshold.
+    pub late: bool,
+    /// When it was due on the job's wall clock, RFC 3339 with the UTC offset.
+    pub local_due: String,
+}
+
+/// A job kind whose work is the app's code.
+#[uniffi::export(with_foreign)]
+pub trait HostJobKind: Send + Sync {
+    /// Runs one firing; returns the message to deliver, or null for none. Throwing marks the
+    /// occurrence failed with the error's text.
+    fn run(&self, firing: Firing) -> Result<Option<String>, FaError>;
+}
+
+/// Where the app delivers a member's messages: the OS's local notifications, an in-app inbox.
+#[uniffi::export(with_foreign)]
+pub trait HostNotifier: Send + Sync {
+    /// Shows one notification; returns the platform's id for it, if any. Throw
+    /// `RateLimited` to be tried again after its `retry_after`, `InvalidInput`, `NotFound` or
+    /// `Auth` to give it up, anything else to be retried with backoff.
+    fn deliver(&self, notification: Notification) -> Result<Option<String>, FaError>;
+}
+
+struct HostKind {
+    kind: Arc<dyn HostJobKind>,
+    misfire: MisfirePolicy,
+}
+
+pub(super) fn kind(kind: Arc<dyn HostJobKind>, misfire: MisfirePolicy) -> Arc<dyn DynJobKind> {
+    Arc::new(HostKind { kind, misfire })
+}
+
+#[async_trait]
+impl DynJobKind for HostKind {
+    fn misfire(&self) -> MisfirePolicy {
+        self.misfire
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobOutput, JobError> {
+        let firing = Firing {
+            job: ctx.job.clone(),
+            occurrence: ctx.occurrence.clone(),
+            now: ctx.now,
+            late: ctx.late,
+            local_due: ctx.local_due().to_rfc3339(),
+        };
+        let kind = self.kind.clone();
+        match host(move || kind.run(firing)).await {
+            Ok(Ok(Some(text))) => Ok(JobOutput::Message(text)),
+            Ok(Ok(None)) => Ok(JobOutput::Nothing),
+            Ok(Err(e)) | Err(e) => Err(JobError(e.to_string())),
+        }
+    }
+}
+
+struct HostDelivery {
+    notifier: Arc<dyn HostNotifier>,
+}
+
+pub(super) fn notifier(notifier: Arc<dyn HostNotifier>) -> Arc<dyn Notifier> {
+    Arc::new(HostDelivery { notifier })
+}
+
+#[async_trait]
+impl Notifier for HostDelivery {
+    async fn deliver(&self, notification: &Notification) -> Result<Sent, DeliveryError> {
+        let (notifier, notification) = (self.notifier.clone(), notification.clone());
+        let delivered = host(move || notifier.deliver(notification))
+            .await
+            .and_then(|answer| answer);
+        match delivered {
+            Ok(Some(id)) => Ok(Sent::with_id(id)),
+            Ok(None) => Ok(Sent::default()),
+            Err(FaError::RateLimited {
+                reason,
+                retry_after: Some(after),
+            }) => Err(DeliveryError::rate_limited(after, reason)),
+            Err(
+                e
+                @ (FaError::InvalidInput { .. } | FaError::NotFound { .. } | FaError::Auth { .. }),
+            ) => Err(DeliveryError::permanent(e.to_string())),
+            Err(e) => Err(DeliveryError::transient(e.to_string())),
+        }
+    }
+}
