@@ -98,7 +98,8 @@ impl OccurrenceState {
 
 /// A scheduled job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+// `Job` would clash with kotlinx.coroutines.Job in the generated Kotlin.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "ScheduledJob"))]
 pub struct Job {
     /// Its id.
     pub id: JobId,

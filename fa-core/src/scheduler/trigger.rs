@@ -82,11 +82,11 @@ const RRULE_HELP: &str = "give the value after \"RRULE:\" on one line, without D
 ///
 /// - **Gap** (spring forward): a wall-clock time that does not exist fires at the transition,
 ///   the first valid instant after it. `30 2 * * *` in Europe/Berlin fires at 03:00 CEST on
-///   2026-03-29. When several candidates fall in one gap (`*/15 * * * *` at 02:00, 02:15, 02:30
+///   2026-03-29. When several candidates fall in one gap (`0,15,30,45 * * * *` at 02:00, 02:15, 02:30
 ///   and 02:45) they fire once, together, at the transition.
 /// - **Overlap** (fall back): a wall-clock time that shows twice fires once, at the earlier
 ///   instant. `30 2 * * *` in Europe/Berlin fires at 02:30 CEST on 2026-10-25 and not again at
-///   02:30 CET; `*/15 * * * *` does not repeat the 02:xx hour.
+///   02:30 CET; `0,15,30,45 * * * *` does not repeat the 02:xx hour.
 ///
 /// Instants from [`next_after`](Self::next_after) and [`upcoming`](Self::upcoming) are
 /// strictly increasing, whatever the zone does.
