@@ -68,7 +68,7 @@ macro_rules! define_id {
         // In the bindings an id is its text form; a malformed one is refused when it crosses.
         #[cfg(feature = "uniffi")]
         uniffi::custom_type!($name, String, {
-            try_lift: |text| Ok(text.parse::<$name>()?),
+            try_lift: |text| Ok(text.parse::<$name>().map_err(crate::ffi::FaError::from)?),
             lower: |id| id.to_string(),
         });
     };

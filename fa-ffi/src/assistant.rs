@@ -10,7 +10,7 @@ use fa_core::assistant::{
     Assistant as _, AssistantOptions, ModelAssistant, Reply, Tool, ToolContext, ToolError, Toolbox,
     TurnInput,
 };
-use fa_core::ffi::{Json, UtcTime};
+use fa_core::ffi::{HostTool, Json, ReplyListener, ToolInvocation};
 use fa_core::llm::DynModel;
 use fa_core::{Clock, ConversationId, DynStore, Member, MemberScope, PendingActionId};
 use tokio::sync::mpsc;
@@ -33,33 +33,6 @@ pub struct ToolDefinition {
     /// Whether calling it changes something: then the member confirms each call first.
     #[uniffi(default = false)]
     pub changes_state: bool,
-}
-
-/// One call of an app's tool.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct ToolInvocation {
-    /// The arguments the model gave, as JSON text (checked against the schema's shape by the
-    /// tool itself).
-    pub arguments: Json,
-    /// Who the assistant is talking to.
-    pub member: Member,
-    /// The assistant's now.
-    pub now: UtcTime,
-}
-
-/// A tool whose work is the app's code, e.g. reading the phone's contacts.
-#[uniffi::export(with_foreign)]
-pub trait HostTool: Send + Sync {
-    /// Runs one call; returns what the model reads back. Throw `InvalidInput` when the
-    /// arguments are wrong (the model is told, and may try again), anything else when it failed.
-    fn call(&self, invocation: ToolInvocation) -> Result<String, FaError>;
-}
-
-/// Receives a reply's text as the model writes it.
-#[uniffi::export(with_foreign)]
-pub trait ReplyListener: Send + Sync {
-    /// The next piece of text.
-    fn on_delta(&self, text: String);
 }
 
 struct AppTool {

@@ -11,7 +11,7 @@ use fa_telegram::config::BotConfig;
 
 use crate::assistant::Assistant;
 use crate::clock::{ManualClock, clock_or_system};
-use crate::error::{FaError, Result};
+use crate::error::{FaError, Result, bot_error};
 use crate::model::Model;
 use crate::runtime::run;
 use crate::scheduler::Scheduler;
@@ -52,7 +52,7 @@ impl Bot {
             None => std::env::var(name).ok(),
         };
         let mut config = BotConfig::load(config_path.as_deref().map(std::path::Path::new), &lookup)
-            .map_err(|e| FaError::from(fa_telegram::bot::BotError::from(e)))?;
+            .map_err(|e| bot_error(e.into()))?;
         if let Some(dir) = data_dir {
             config.data_dir = Some(dir.into());
         }
@@ -62,6 +62,7 @@ impl Bot {
             fa_telegram::bot::Bot::prepare(config, model)
                 .await
                 .map(|bot| bot.with_clock(started))
+                .map_err(bot_error)
         })
         .await?;
         let (stop, _) = tokio::sync::watch::channel(false);
@@ -115,6 +116,7 @@ impl Bot {
                 let _ = stopped.wait_for(|s| *s).await;
             })
             .await
+            .map_err(bot_error)
         })
         .await
     }

@@ -13,17 +13,18 @@ mod store;
 #[cfg(feature = "openai")]
 mod transcribe;
 
-pub use assistant::{
-    Assistant, AssistantSettings, HostTool, ReplyListener, ToolDefinition, ToolInvocation,
-};
+pub use assistant::{Assistant, AssistantSettings, ToolDefinition};
 pub use bot::{Bot, TelegramUser, verify_telegram_login};
 pub use clock::ManualClock;
 pub use dates::{ParsedReminder, ParsedWhen, parse_reminder, parse_when};
 pub use error::FaError;
-pub use model::{HostModel, Model};
+pub use fa_core::ffi::{
+    Firing, HostJobKind, HostModel, HostNotifier, HostTool, ReplyListener, ToolInvocation,
+};
+pub use model::Model;
 pub use scheduler::{
-    Firing, HostJobKind, HostNotifier, JobPlan, JobSettings, Runner, RunnerSettings, Scheduler,
-    Subscription, TickCounts, UpcomingJob, preview_trigger,
+    JobPlan, JobSettings, Runner, RunnerSettings, Scheduler, Subscription, TickCounts, UpcomingJob,
+    preview_trigger,
 };
 pub use store::{
     CredentialRotation, Store, StoreInfo, StoreSettings, generate_master_key, open_store,

@@ -10,28 +10,23 @@ use fa_core::llm::{
     ModelInfo, ScriptedModel, ScriptedReply, ToolSpec,
 };
 
+use fa_core::ffi::HostModel;
+
 use crate::error::{FaError, Result};
 use crate::runtime::{host, run};
 
-/// A language model the app provides, e.g. one running on the device. fa calls it on a
-/// blocking thread of its own, so `chat` may take as long as the model needs.
-#[uniffi::export(with_foreign)]
-pub trait HostModel: Send + Sync {
-    /// Answers a chat request: text, or tool calls from `request.tools`. Throw `Network` when
-    /// the model cannot answer now (fa then serves commands and says the model is offline).
-    fn chat(&self, request: ChatRequest) -> Result<ChatResponse, FaError>;
-}
-
-#[derive(Debug)]
 struct HostLanguageModel {
     name: String,
     context_window: u32,
     model: Arc<dyn HostModel>,
 }
 
-impl std::fmt::Debug for dyn HostModel {
+impl std::fmt::Debug for HostLanguageModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HostModel")
+        f.debug_struct("HostLanguageModel")
+            .field("name", &self.name)
+            .field("context_window", &self.context_window)
+            .finish_non_exhaustive()
     }
 }
 

@@ -15,7 +15,7 @@ use fa_core::{
     MisfirePolicy, Occurrence, OccurrenceId,
 };
 
-pub use host::{Firing, HostJobKind, HostNotifier};
+use fa_core::ffi::{HostJobKind, HostNotifier};
 
 use crate::error::{FaError, Result};
 use crate::runtime::run;

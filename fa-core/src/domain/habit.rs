@@ -84,7 +84,10 @@ pub struct Mood(u8);
 
 // In the bindings a mood is its number; one outside 1–5 is refused when it crosses.
 #[cfg(feature = "uniffi")]
-uniffi::custom_type!(Mood, u8);
+uniffi::custom_type!(Mood, u8, {
+    try_lift: |value| Ok(Mood::new(value).map_err(crate::ffi::FaError::from)?),
+    lower: |mood| mood.get(),
+});
 
 impl Mood {
     /// A mood, if `value` is within 1–5.

@@ -99,7 +99,11 @@ impl OccurrenceState {
 /// A scheduled job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 // `Job` would clash with kotlinx.coroutines.Job in the generated Kotlin.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "ScheduledJob"))]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "ScheduledJob")
+)]
 pub struct Job {
     /// Its id.
     pub id: JobId,

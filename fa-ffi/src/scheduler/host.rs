@@ -1,49 +1,17 @@
-//! Job kinds and notifiers provided by the app. Their code runs on a blocking thread of fa's
+//! Job kinds and notifiers provided by the app (declared in `fa_core::ffi`). Their code runs on a blocking thread of fa's
 //! runtime with no lock held.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use fa_core::ffi::UtcTime;
+use fa_core::ffi::{Firing, HostJobKind, HostNotifier};
 use fa_core::scheduler::{
     DeliveryError, DynJobKind, JobContext, JobError, JobOutput, Notifier, Sent,
 };
-use fa_core::{Job, MisfirePolicy, Notification, Occurrence};
+use fa_core::{MisfirePolicy, Notification};
 
 use crate::error::FaError;
 use crate::runtime::host;
-
-/// One firing of a job, as a job kind of the app receives it.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Firing {
-    /// The job.
-    pub job: Job,
-    /// The occurrence being run.
-    pub occurrence: Occurrence,
-    /// The runner's now.
-    pub now: UtcTime,
-    /// Whether it runs later than the runner's lateness threshold.
-    pub late: bool,
-    /// When it was due on the job's wall clock, RFC 3339 with the UTC offset.
-    pub local_due: String,
-}
-
-/// A job kind whose work is the app's code.
-#[uniffi::export(with_foreign)]
-pub trait HostJobKind: Send + Sync {
-    /// Runs one firing; returns the message to deliver, or null for none. Throwing marks the
-    /// occurrence failed with the error's text.
-    fn run(&self, firing: Firing) -> Result<Option<String>, FaError>;
-}
-
-/// Where the app delivers a member's messages: the OS's local notifications, an in-app inbox.
-#[uniffi::export(with_foreign)]
-pub trait HostNotifier: Send + Sync {
-    /// Shows one notification; returns the platform's id for it, if any. Throw
-    /// `RateLimited` to be tried again after its `retry_after`, `InvalidInput`, `NotFound` or
-    /// `Auth` to give it up, anything else to be retried with backoff.
-    fn deliver(&self, notification: Notification) -> Result<Option<String>, FaError>;
-}
 
 struct HostKind {
     kind: Arc<dyn HostJobKind>,

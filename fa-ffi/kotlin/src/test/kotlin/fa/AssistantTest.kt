@@ -18,13 +18,13 @@ import uniffi.fa_core.ScriptedReply
 import uniffi.fa_core.ToolCall
 import uniffi.fa_ffi.Assistant
 import uniffi.fa_ffi.AssistantSettings
-import uniffi.fa_ffi.FaException
-import uniffi.fa_ffi.HostModel
-import uniffi.fa_ffi.HostTool
+import uniffi.fa_core.FaException
+import uniffi.fa_core.HostModel
+import uniffi.fa_core.HostTool
 import uniffi.fa_ffi.Model
-import uniffi.fa_ffi.ReplyListener
+import uniffi.fa_core.ReplyListener
 import uniffi.fa_ffi.ToolDefinition
-import uniffi.fa_ffi.ToolInvocation
+import uniffi.fa_core.ToolInvocation
 
 /** A tool of the app: counts the family's members, as a contacts lookup would. */
 class FamilySize(private val size: Int) : HostTool {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fa_ffi.Assistant
 import uniffi.fa_ffi.Bot
-import uniffi.fa_ffi.FaException
+import uniffi.fa_core.FaException
 import uniffi.fa_ffi.ManualClock
 import uniffi.fa_ffi.Scheduler
 import uniffi.fa_ffi.verifyTelegramLogin

@@ -17,8 +17,8 @@ import uniffi.fa_core.NewMember
 import uniffi.fa_core.Role
 import uniffi.fa_core.ScriptedReply
 import uniffi.fa_ffi.Assistant
-import uniffi.fa_ffi.FaException
-import uniffi.fa_ffi.HostModel
+import uniffi.fa_core.FaException
+import uniffi.fa_core.HostModel
 import uniffi.fa_ffi.Model
 import uniffi.fa_ffi.StoreSettings
 import uniffi.fa_ffi.openStore

@@ -15,10 +15,10 @@ import uniffi.fa_core.MisfirePolicy
 import uniffi.fa_core.Notification
 import uniffi.fa_core.OccurrenceState
 import uniffi.fa_core.Trigger
-import uniffi.fa_ffi.FaException
-import uniffi.fa_ffi.Firing
-import uniffi.fa_ffi.HostJobKind
-import uniffi.fa_ffi.HostNotifier
+import uniffi.fa_core.FaException
+import uniffi.fa_core.Firing
+import uniffi.fa_core.HostJobKind
+import uniffi.fa_core.HostNotifier
 import uniffi.fa_ffi.ManualClock
 import uniffi.fa_ffi.RunnerSettings
 import uniffi.fa_ffi.Scheduler
