@@ -519,3 +519,43 @@ impl Drop for Subscription {
         self.stop.send_replace(true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{StoreSettings, open_store};
+    use fa_core::Notification;
+
+    struct Nowhere;
+
+    impl HostNotifier for Nowhere {
+        fn deliver(&self, _notification: Notification) -> Result<Option<String>, FaError> {
+            Ok(None)
+        }
+    }
+
+    #[test]
+    fn dropping_a_subscription_stops_its_background_runner() -> Result<()> {
+        let waiter = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| FaError::invalid("test runtime", e))?;
+        waiter.block_on(async {
+            let store = open_store("sqlite::memory:".into(), StoreSettings::default(), None).await?;
+            let subscription = Scheduler::new(store).subscribe(Arc::new(Nowhere), None)?;
+            assert!(subscription.is_active());
+            // Keep the task's handle to watch it end once the subscription is gone.
+            let task = subscription
+                .task
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .ok_or_else(|| FaError::invalid("task", "the subscription has no task"))?;
+            assert!(!task.is_finished());
+            drop(subscription);
+            let ended = tokio::time::timeout(Duration::from_secs(10), task).await;
+            assert!(matches!(ended, Ok(Ok(()))), "the runner kept running: {ended:?}");
+            Ok(())
+        })
+    }
+}

@@ -45,6 +45,13 @@ class ErrorTest {
         }
         assertTrue(url.reason.contains("sqlite:PATH") && !url.reason.contains("hunter2"), url.reason)
         assertThrows(FaException.InvalidInput::class.java) { parseWhen("on the twelfth of never", START, "Europe/Berlin") }
+        // Values refused while crossing into Rust are InvalidInput too, not an internal error.
+        val id = assertThrows(FaException.InvalidInput::class.java) { runBlocking { store.members("not-a-household-id") } }
+        assertTrue(id.reason.contains("HouseholdId"), id.reason)
+        val mood = assertThrows(FaException.InvalidInput::class.java) {
+            runBlocking { store.recordCheckIn(ann.scope, 9u.toUByte(), emptyList()) }
+        }
+        assertTrue(mood.reason.contains("1–5"), mood.reason)
         Unit
     }
 
