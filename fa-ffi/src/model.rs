@@ -2,7 +2,6 @@
 //! one the app provides (an on-device model) — and direct chat with them.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use fa_core::llm::{
@@ -85,60 +84,13 @@ pub struct Model {
 
 /// Options a model refuses before anything is sent (a base URL that is not http(s), an empty
 /// name) are the caller's to fix.
+#[cfg(any(feature = "ollama", feature = "openai"))]
 fn refused(error: ModelError) -> FaError {
     FaError::invalid("model options", error)
 }
 
 #[uniffi::export]
 impl Model {
-    /// A model served by Ollama (`base_url` defaults to `$OLLAMA_HOST` or
-    /// `http://localhost:11434`).
-    #[cfg(feature = "ollama")]
-    #[uniffi::constructor(default(base_url = None, num_ctx = None, timeout = None))]
-    pub fn ollama(
-        model: String,
-        base_url: Option<String>,
-        num_ctx: Option<u32>,
-        timeout: Option<Duration>,
-    ) -> Result<Arc<Self>> {
-        let mut options = fa_core::llm::OllamaOptions::new(model);
-        if let Some(base_url) = base_url {
-            options = options.base_url(base_url);
-        }
-        if let Some(num_ctx) = num_ctx {
-            options = options.num_ctx(num_ctx);
-        }
-        if let Some(timeout) = timeout {
-            options = options.request_timeout(timeout);
-        }
-        let model = fa_core::llm::OllamaModel::new(options).map_err(refused)?;
-        Ok(Self::wrap(Arc::new(model), None))
-    }
-
-    /// A model on an OpenAI-compatible server (llama.cpp, vLLM, LM Studio, OpenAI).
-    #[cfg(feature = "openai")]
-    #[uniffi::constructor(default(api_key = None, context_window = None, timeout = None))]
-    pub fn openai(
-        model: String,
-        base_url: String,
-        api_key: Option<String>,
-        context_window: Option<u32>,
-        timeout: Option<Duration>,
-    ) -> Result<Arc<Self>> {
-        let mut options = fa_core::llm::OpenAiOptions::new(base_url, model);
-        if let Some(key) = api_key {
-            options = options.api_key(key);
-        }
-        if let Some(tokens) = context_window {
-            options = options.context_window(tokens);
-        }
-        if let Some(timeout) = timeout {
-            options = options.request_timeout(timeout);
-        }
-        let model = fa_core::llm::OpenAiCompatibleModel::new(options).map_err(refused)?;
-        Ok(Self::wrap(Arc::new(model), None))
-    }
-
     /// A model answering from a script, for tests; with `cycle` the script repeats forever.
     #[uniffi::constructor(default(cycle = false))]
     pub fn scripted(replies: Vec<ScriptedReply>, cycle: bool) -> Arc<Self> {
@@ -197,6 +149,61 @@ impl Model {
     /// The requests a scripted model has received, in order.
     pub fn requests(&self) -> Result<Vec<ChatRequest>> {
         Ok(self.script()?.requests())
+    }
+}
+
+// UniFFI reads a whole exported `impl` block: the backends behind features get blocks of their own.
+#[cfg(feature = "ollama")]
+#[uniffi::export]
+impl Model {
+    /// A model served by Ollama (`base_url` defaults to `$OLLAMA_HOST` or
+    /// `http://localhost:11434`).
+    #[uniffi::constructor(default(base_url = None, num_ctx = None, timeout = None))]
+    pub fn ollama(
+        model: String,
+        base_url: Option<String>,
+        num_ctx: Option<u32>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Arc<Self>> {
+        let mut options = fa_core::llm::OllamaOptions::new(model);
+        if let Some(base_url) = base_url {
+            options = options.base_url(base_url);
+        }
+        if let Some(num_ctx) = num_ctx {
+            options = options.num_ctx(num_ctx);
+        }
+        if let Some(timeout) = timeout {
+            options = options.request_timeout(timeout);
+        }
+        let model = fa_core::llm::OllamaModel::new(options).map_err(refused)?;
+        Ok(Self::wrap(Arc::new(model), None))
+    }
+}
+
+#[cfg(feature = "openai")]
+#[uniffi::export]
+impl Model {
+    /// A model on an OpenAI-compatible server (llama.cpp, vLLM, LM Studio, OpenAI).
+    #[uniffi::constructor(default(api_key = None, context_window = None, timeout = None))]
+    pub fn openai(
+        model: String,
+        base_url: String,
+        api_key: Option<String>,
+        context_window: Option<u32>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Arc<Self>> {
+        let mut options = fa_core::llm::OpenAiOptions::new(base_url, model);
+        if let Some(key) = api_key {
+            options = options.api_key(key);
+        }
+        if let Some(tokens) = context_window {
+            options = options.context_window(tokens);
+        }
+        if let Some(timeout) = timeout {
+            options = options.request_timeout(timeout);
+        }
+        let model = fa_core::llm::OpenAiCompatibleModel::new(options).map_err(refused)?;
+        Ok(Self::wrap(Arc::new(model), None))
     }
 }
 

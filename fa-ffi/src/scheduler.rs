@@ -541,7 +541,8 @@ mod tests {
             .build()
             .map_err(|e| FaError::invalid("test runtime", e))?;
         waiter.block_on(async {
-            let store = open_store("sqlite::memory:".into(), StoreSettings::default(), None).await?;
+            let store =
+                open_store("sqlite::memory:".into(), StoreSettings::default(), None).await?;
             let subscription = Scheduler::new(store).subscribe(Arc::new(Nowhere), None)?;
             assert!(subscription.is_active());
             // Keep the task's handle to watch it end once the subscription is gone.
@@ -554,7 +555,10 @@ mod tests {
             assert!(!task.is_finished());
             drop(subscription);
             let ended = tokio::time::timeout(Duration::from_secs(10), task).await;
-            assert!(matches!(ended, Ok(Ok(()))), "the runner kept running: {ended:?}");
+            assert!(
+                matches!(ended, Ok(Ok(()))),
+                "the runner kept running: {ended:?}"
+            );
             Ok(())
         })
     }
