@@ -40,7 +40,11 @@ class ParityTest {
     @Test
     fun `every operation in the parity table is reachable from Kotlin`() {
         val docs = File(System.getProperty("fa.docs") ?: "../../docs/bindings.md")
-        val rows = docs.readLines().filter { it.startsWith("| ") && !it.startsWith("| Rust API") }
+        // The parity table is the one under the "## Parity" heading.
+        val rows = docs.readLines()
+            .dropWhile { !it.startsWith("## Parity") }
+            .filter { it.startsWith("| ") && !it.startsWith("| Rust API") }
+        assertTrue(rows.size > 40, "the parity table was not found in $docs")
         val span = Regex("`([A-Za-z][A-Za-z0-9]*(?:\\.[A-Za-z][A-Za-z0-9]*)?)[^`]*`")
         var checked = 0
         val missing = mutableListOf<String>()
