@@ -146,3 +146,15 @@ define_id!(
     /// Identifies an invite code (the code itself is never stored).
     InviteId
 );
+define_id!(
+    /// Identifies an inbound event that could not be read, kept raw.
+    FailedEventId
+);
+define_id!(
+    /// Identifies a routing rule (which events a member receives, and how).
+    RouteRuleId
+);
+define_id!(
+    /// Identifies a line held for a member's digest.
+    DigestItemId
+);

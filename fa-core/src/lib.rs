@@ -4,6 +4,7 @@
 
 pub mod assistant;
 mod clock;
+pub mod connector;
 pub mod dates;
 pub mod domain;
 pub mod engine;
@@ -13,6 +14,7 @@ pub mod export;
 pub mod ffi;
 mod ids;
 pub mod llm;
+pub mod routing;
 pub mod scheduler;
 pub mod store;
 pub mod transcription;

@@ -59,7 +59,10 @@ impl NewInboundEvent {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<()> {
+    /// Checks what the store checks before recording it (non-blank names within their lengths,
+    /// no control characters, a payload of at most 1 MiB), so a source can set one bad event
+    /// aside before it spoils a batch.
+    pub fn validate(&self) -> Result<()> {
         super::validate_name("event source", &self.source, 64)?;
         super::validate_name("idempotency_key", &self.idempotency_key, 512)?;
         super::validate_name("event kind", &self.kind, 128)?;

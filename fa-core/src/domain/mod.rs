@@ -48,6 +48,7 @@ mod integration;
 mod job;
 mod memory;
 mod notification;
+mod routing;
 mod validate;
 
 pub use assistant::{
@@ -67,5 +68,9 @@ pub use job::{Job, JobState, MisfirePolicy, Occurrence, OccurrenceState, Upcomin
 pub use memory::{Forgotten, MemoryNote};
 pub use notification::{
     DeliveryAttempt, DeliveryReceipt, DeliveryStatus, NewNotification, Notification,
+};
+pub use routing::{
+    DeliveryMode, DigestItem, FailedEvent, NewFailedEvent, QuietHours, RouteAction, RouteCommit,
+    RouteRule, RouteSpec, RoutedDelivery, RoutedEvent,
 };
 pub(crate) use validate::{validate_json, validate_name, validate_text};

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "access: invite codes, unreachable channel identities",
         sql: include_str!("../../migrations/postgres/0004_access.sql"),
     },
+    Migration {
+        version: 5,
+        description: "routing: route rules, failed inbound events, digest lines",
+        sql: include_str!("../../migrations/postgres/0005_routing.sql"),
+    },
 ];
 
 /// Taken for the length of a migration so that instances starting together migrate once.

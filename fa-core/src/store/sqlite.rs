@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "access: invite codes, unreachable channel identities",
         sql: include_str!("../../migrations/sqlite/0004_access.sql"),
     },
+    Migration {
+        version: 5,
+        description: "routing: route rules, failed inbound events, digest lines",
+        sql: include_str!("../../migrations/sqlite/0005_routing.sql"),
+    },
 ];
 
 /// Where a SQLite store keeps its data.

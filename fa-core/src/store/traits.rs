@@ -303,6 +303,67 @@ pub trait EventStore: Send + Sync {
         household: HouseholdId,
         id: InboundEventId,
     ) -> Result<bool>;
+
+    /// Stores a batch of events in one transaction (each once per idempotency key, as
+    /// [`record_event`](Self::record_event)); the results are in the batch's order. One invalid
+    /// event fails the whole batch and stores nothing.
+    async fn record_events(
+        &self,
+        household: HouseholdId,
+        events: Vec<NewInboundEvent>,
+    ) -> Result<Vec<Recorded>>;
+}
+
+/// Routing inbound events to members: rules, unreadable events, and digests.
+#[async_trait]
+pub trait RoutingStore: Send + Sync {
+    /// Keeps something a source could not read; a second sighting of the same
+    /// `(source, external_id)` bumps `attempts` and keeps the first copy.
+    async fn record_failed_event(
+        &self,
+        household: HouseholdId,
+        event: NewFailedEvent,
+    ) -> Result<FailedEvent>;
+
+    /// Unreadable events, most recently seen first.
+    async fn failed_events(&self, household: HouseholdId, limit: u32) -> Result<Vec<FailedEvent>>;
+
+    /// Adds a rule for the member.
+    async fn add_route_rule(&self, scope: MemberScope, spec: RouteSpec) -> Result<RouteRule>;
+
+    /// Every rule of the household, oldest first.
+    async fn route_rules(&self, household: HouseholdId) -> Result<Vec<RouteRule>>;
+
+    /// Deletes one of the member's rules; returns whether it existed.
+    async fn delete_route_rule(&self, scope: MemberScope, rule: RouteRuleId) -> Result<bool>;
+
+    /// In one transaction, for each event still unprocessed: writes its deliveries (outbox
+    /// messages and digest lines) and marks it processed. Events already processed are skipped
+    /// whole, so routing an event twice never delivers twice. Deliveries must go to members of
+    /// the household.
+    async fn commit_routes(
+        &self,
+        household: HouseholdId,
+        routed: Vec<RoutedEvent>,
+    ) -> Result<RouteCommit>;
+
+    /// Digest lines not yet sent whose digest is due at `now`, by member and due instant.
+    async fn due_digest_items(
+        &self,
+        household: HouseholdId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DigestItem>>;
+
+    /// In one transaction: enqueues the digest message for the member and marks the given
+    /// lines sent with it. Lines already sent are left alone; a second flush with the same
+    /// notification key returns the first message.
+    async fn flush_digest(
+        &self,
+        scope: MemberScope,
+        items: Vec<DigestItemId>,
+        notification: NewNotification,
+    ) -> Result<Notification>;
 }
 
 /// The notification outbox and delivery receipts.
@@ -458,6 +519,7 @@ pub trait Store:
     + HabitStore
     + IntegrationStore
     + EventStore
+    + RoutingStore
     + NotificationStore
     + AuditStore
     + AssistantStore

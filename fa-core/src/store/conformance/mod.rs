@@ -11,6 +11,7 @@ mod isolation;
 mod people;
 mod personal;
 mod plumbing;
+mod routing;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub use isolation::*;
 pub use people::*;
 pub use personal::*;
 pub use plumbing::*;
+pub use routing::*;
 
 use crate::{DynStore, Household, ManualClock, Member, NewMember, Role};
 
@@ -115,6 +117,11 @@ macro_rules! store_conformance_tests {
             identity_reachability_is_set_and_cleared,
             forgetting_memory_spares_other_members,
             export_holds_only_the_members_own_data,
+            event_batches_are_stored_once_per_key,
+            failed_events_are_kept_raw_and_counted,
+            route_rules_are_added_listed_and_deleted_in_scope,
+            routed_events_are_delivered_once,
+            digests_flush_once,
         );
     };
     (@each $($name:ident),* $(,)?) => {

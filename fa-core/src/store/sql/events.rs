@@ -1,13 +1,14 @@
 macro_rules! impl_event_store {
     ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::EventStore for $store {
-            async fn record_event(
+        impl $store {
+            /// Stores a validated event on `conn` (a pooled connection or an open transaction)
+            /// unless its key is already stored.
+            async fn record_event_in(
                 &self,
+                conn: &mut <<Self as $crate::store::sql::SqlBackend>::Db as sqlx::Database>::Connection,
                 household: $crate::HouseholdId,
                 event: $crate::NewInboundEvent,
             ) -> $crate::Result<$crate::Recorded> {
-                event.validate()?;
                 let stored = $crate::InboundEvent {
                     id: $crate::InboundEventId::new(),
                     household_id: household,
@@ -31,7 +32,7 @@ macro_rules! impl_event_store {
                 .bind(&stored.kind)
                 .bind(sqlx::types::Json(&stored.payload))
                 .bind($crate::store::sql::micros(stored.received_at))
-                .execute(&self.pool)
+                .execute(&mut *conn)
                 .await
                 .map_err(|e| self.insert_err(e, "inbound event", stored.id.to_string(), "household"))?;
                 if inserted.rows_affected() == 1 {
@@ -45,10 +46,43 @@ macro_rules! impl_event_store {
                 .bind(household.as_uuid())
                 .bind(&stored.source)
                 .bind(&stored.idempotency_key)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.err(e))?;
                 Ok($crate::Recorded::Duplicate(existing.try_into()?))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::EventStore for $store {
+            async fn record_event(
+                &self,
+                household: $crate::HouseholdId,
+                event: $crate::NewInboundEvent,
+            ) -> $crate::Result<$crate::Recorded> {
+                event.validate()?;
+                let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
+                self.record_event_in(&mut conn, household, event).await
+            }
+
+            async fn record_events(
+                &self,
+                household: $crate::HouseholdId,
+                events: Vec<$crate::NewInboundEvent>,
+            ) -> $crate::Result<Vec<$crate::Recorded>> {
+                for event in &events {
+                    event.validate()?;
+                }
+                if events.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin_write().await?;
+                let mut recorded = Vec::with_capacity(events.len());
+                for event in events {
+                    recorded.push(self.record_event_in(&mut tx, household, event).await?);
+                }
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok(recorded)
             }
 
             async fn event(

@@ -21,6 +21,7 @@ mod job_rows;
 mod jobs;
 mod memory;
 mod notifications;
+mod routing;
 mod runs;
 
 pub(crate) use assistant::{
@@ -29,6 +30,7 @@ pub(crate) use assistant::{
 pub(crate) use invites::{InviteRow, invite_code_hash};
 pub(crate) use job_rows::*;
 pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert};
+pub(crate) use routing::{DigestItemRow, FailedEventRow, RouteRuleRow};
 pub(crate) use rows::*;
 
 use chrono::{DateTime, Utc};
@@ -105,6 +107,7 @@ macro_rules! impl_sql_store {
         $crate::store::sql::impl_habit_store!($store);
         $crate::store::sql::impl_integration_store!($store);
         $crate::store::sql::impl_event_store!($store);
+        $crate::store::sql::impl_routing_store!($store);
         $crate::store::sql::impl_notification_store!($store);
         $crate::store::sql::impl_audit_store!($store);
         $crate::store::sql::impl_assistant_store!($store);
@@ -134,5 +137,6 @@ pub(crate) use {
     conversations::impl_conversation_store, events::impl_event_store, habits::impl_habit_store,
     households::impl_household_store, integrations::impl_integration_store, invites::impl_invites,
     jobs::impl_job_store, jobs::impl_job_store_member_side, memory::impl_memory_store,
-    notifications::impl_notification_store, runs::impl_job_store_runner_side,
+    notifications::impl_notification_store, routing::impl_routing_store,
+    runs::impl_job_store_runner_side,
 };
