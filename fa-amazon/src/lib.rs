@@ -2,7 +2,11 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "sp-api")]
+pub mod account;
 mod error;
+#[cfg(feature = "sp-api")]
+pub mod jobs;
 pub mod notification;
 pub mod orders;
 pub mod reconcile;
@@ -12,6 +16,8 @@ pub mod sp_api;
 pub mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "sp-api")]
+pub mod tools;
 
 pub use error::{Error, Result};
 pub use notification::{AmazonEventRenderer, NotificationPayload, SpApiNotification};

@@ -265,6 +265,18 @@ impl MockSpApi {
             .await;
     }
 
+    /// getItemReviewTopics answers `body` (start from [`fixtures::GET_ITEM_REVIEW_TOPICS`]);
+    /// replaces what an earlier call mounted.
+    pub async fn review_topics(&self, body: Value) {
+        Mock::given(method("GET"))
+            .and(path_regex(
+                r"^/customerFeedback/2024-06-01/items/[^/]+/reviews/topics$",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&self.server)
+            .await;
+    }
+
     /// How many requests reached `path` (exactly).
     pub async fn requests_to(&self, request_path: &str) -> usize {
         self.server

@@ -20,6 +20,12 @@ impl EventRenderer for AmazonEventRenderer {
         if let Some(order) = crate::reconcile::ReconciledOrder::from_payload(&event.payload) {
             return order.render();
         }
+        if let Some(feedback) = event.payload.get("SellerFeedback") {
+            return render_feedback(&event.kind, feedback);
+        }
+        if let Some(topics) = event.payload.get("ReviewTopicsChanged") {
+            return render_topics(&event.kind, topics);
+        }
         match SpApiNotification::from_value(event.payload.clone()) {
             Ok(notification) => render_notification(&notification),
             Err(_) => RoutableEvent::generic(event),
@@ -156,4 +162,43 @@ fn with_marketplace(event: RoutableEvent, marketplace: Option<&str>) -> Routable
         Some(marketplace) => event.marketplace(marketplace),
         None => event,
     }
+}
+
+fn text(value: &serde_json::Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or("?")
+        .to_owned()
+}
+
+fn render_feedback(kind: &str, feedback: &serde_json::Value) -> RoutableEvent {
+    let rating = feedback.get("rating").and_then(|r| r.as_u64()).unwrap_or(0);
+    let order = text(feedback, "order_id");
+    let comments = text(feedback, "comments");
+    RoutableEvent::new(
+        kind,
+        format!("⭐ {rating}-star seller feedback on order {order}: “{comments}”"),
+    )
+    .line(format!("{rating}-star feedback on order {order}"))
+}
+
+fn render_topics(kind: &str, topics: &serde_json::Value) -> RoutableEvent {
+    let asin = text(topics, "asin");
+    let complaints: Vec<&str> = topics
+        .get("newComplaints")
+        .and_then(|c| c.as_array())
+        .map(|c| c.iter().filter_map(|t| t.as_str()).collect())
+        .unwrap_or_default();
+    let mut event = RoutableEvent::new(
+        kind,
+        format!(
+            "📝 Reviews of {asin} mention more: {}",
+            complaints.join(", ")
+        ),
+    );
+    if let Some(marketplace) = topics.get("marketplaceId").and_then(|m| m.as_str()) {
+        event = event.marketplace(marketplace);
+    }
+    event
 }

@@ -3,6 +3,8 @@
 //! SP-API has no notification per review. fa's review alerts compare an item's review topics
 //! week by week and the seller feedback report day by day.
 
+use std::collections::BTreeMap;
+
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -59,23 +61,24 @@ pub struct ReviewTopics {
 }
 
 impl ReviewTopics {
-    /// Negative topics here that `previous` did not have, or whose mentions grew.
-    pub fn new_complaints(&self, previous: Option<&ReviewTopics>) -> Vec<String> {
-        let before = |topic: &str| {
-            previous.and_then(|p| {
-                p.topics
-                    .negative_topics
-                    .iter()
-                    .find(|t| t.topic == topic)
-                    .map(mentions)
-            })
-        };
+    /// Mentions of each negative topic: the compact snapshot kept between weekly checks.
+    pub fn negative_mentions(&self) -> BTreeMap<String, u64> {
         self.topics
             .negative_topics
             .iter()
-            .filter(|topic| match before(&topic.topic) {
+            .map(|topic| (topic.topic.clone(), mentions(topic)))
+            .collect()
+    }
+
+    /// Negative topics that `previous` (last week's snapshot) did not have, or whose mentions
+    /// grew since.
+    pub fn new_complaints(&self, previous: &BTreeMap<String, u64>) -> Vec<String> {
+        self.topics
+            .negative_topics
+            .iter()
+            .filter(|topic| match previous.get(&topic.topic) {
                 None => true,
-                Some(earlier) => mentions(topic) > earlier,
+                Some(earlier) => mentions(topic) > *earlier,
             })
             .map(|topic| topic.topic.clone())
             .collect()

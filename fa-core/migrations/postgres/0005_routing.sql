@@ -46,3 +46,6 @@ CREATE TABLE fa_digest_items (
 );
 CREATE INDEX fa_digest_items_due ON fa_digest_items (household_id, due_at)
     WHERE notification_id IS NULL;
+
+-- Recent events by kind (an assistant asking for the last shipments, say).
+CREATE INDEX fa_inbound_events_kind ON fa_inbound_events (household_id, source, kind, received_at);

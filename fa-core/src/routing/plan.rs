@@ -320,7 +320,11 @@ mod tests {
         // A half-hour zone: 10:10 in Kolkata (UTC+5:30) → 11:00 there.
         let kolkata: Tz = "Asia/Kolkata".parse().unwrap();
         assert_eq!(
-            digest_due(DeliveryMode::HourlyDigest, kolkata, utc("2026-06-01T04:40:00Z")),
+            digest_due(
+                DeliveryMode::HourlyDigest,
+                kolkata,
+                utc("2026-06-01T04:40:00Z")
+            ),
             utc("2026-06-01T05:30:00Z")
         );
 

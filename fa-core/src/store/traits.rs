@@ -237,6 +237,15 @@ pub trait IntegrationStore: Send + Sync {
         status: IntegrationStatus,
     ) -> Result<bool>;
 
+    /// Replaces an integration's non-secret settings (connector state such as a sync cursor
+    /// lives here too); returns whether the integration exists.
+    async fn update_integration_settings(
+        &self,
+        scope: MemberScope,
+        integration: IntegrationId,
+        settings: serde_json::Value,
+    ) -> Result<bool>;
+
     /// Deletes an integration and its credential.
     async fn delete_integration(
         &self,
@@ -303,6 +312,16 @@ pub trait EventStore: Send + Sync {
         household: HouseholdId,
         id: InboundEventId,
     ) -> Result<bool>;
+
+    /// The household's most recent events of `source` whose kind is one of `kinds`, newest
+    /// first (processed or not).
+    async fn recent_events(
+        &self,
+        household: HouseholdId,
+        source: &str,
+        kinds: &[String],
+        limit: u32,
+    ) -> Result<Vec<InboundEvent>>;
 
     /// Stores a batch of events in one transaction (each once per idempotency key, as
     /// [`record_event`](Self::record_event)); the results are in the batch's order. One invalid

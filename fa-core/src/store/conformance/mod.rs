@@ -122,6 +122,8 @@ macro_rules! store_conformance_tests {
             route_rules_are_added_listed_and_deleted_in_scope,
             routed_events_are_delivered_once,
             digests_flush_once,
+            recent_events_are_newest_first_by_kind,
+            integration_settings_are_replaced_in_scope,
         );
     };
     (@each $($name:ident),* $(,)?) => {

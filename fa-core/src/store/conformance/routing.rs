@@ -318,3 +318,98 @@ pub async fn digests_flush_once(f: Fixture) {
     assert_eq!(due_now.len(), 1);
     assert_eq!(due_now[0].body, "3 updates");
 }
+
+pub async fn recent_events_are_newest_first_by_kind(f: Fixture) {
+    let (home, _) = f.household("Home").await;
+    let (other, _) = f.household("Other").await;
+    for (i, kind) in [
+        "ORDER_CHANGE",
+        "FBA_OUTBOUND_SHIPMENT_STATUS",
+        "ORDER_CHANGE",
+    ]
+    .iter()
+    .enumerate()
+    {
+        f.clock.advance(Duration::seconds(10));
+        let event = NewInboundEvent::new("amazon", format!("k-{i}"), *kind, json!({"i": i}));
+        f.store.record_event(home.id, event).await.unwrap();
+    }
+    f.store
+        .record_event(
+            home.id,
+            NewInboundEvent::new("webhook", "k-x", "ORDER_CHANGE", json!({})),
+        )
+        .await
+        .unwrap();
+    let orders = f
+        .store
+        .recent_events(home.id, "amazon", &["ORDER_CHANGE".to_owned()], 10)
+        .await
+        .unwrap();
+    let keys: Vec<_> = orders.iter().map(|e| e.idempotency_key.as_str()).collect();
+    assert_eq!(keys, ["k-2", "k-0"]);
+    let both = f
+        .store
+        .recent_events(
+            home.id,
+            "amazon",
+            &[
+                "ORDER_CHANGE".to_owned(),
+                "FBA_OUTBOUND_SHIPMENT_STATUS".to_owned(),
+            ],
+            2,
+        )
+        .await
+        .unwrap();
+    let keys: Vec<_> = both.iter().map(|e| e.idempotency_key.as_str()).collect();
+    assert_eq!(keys, ["k-2", "k-1"]);
+    assert!(
+        f.store
+            .recent_events(other.id, "amazon", &["ORDER_CHANGE".to_owned()], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn integration_settings_are_replaced_in_scope(f: Fixture) {
+    let (home, owner) = f.household("Home").await;
+    let partner = f.member(&home, "Partner", Role::Adult).await;
+    let integration = f
+        .store
+        .create_integration(
+            owner.scope(),
+            NewIntegration::new("amazon_sp_api", "Shop").with_settings(json!({"region": "eu"})),
+        )
+        .await
+        .unwrap();
+    f.clock.advance(Duration::seconds(5));
+    let settings = json!({"region": "eu", "last_reconciled_at": "2026-03-01T12:00:05Z"});
+    assert!(
+        f.store
+            .update_integration_settings(owner.scope(), integration.id, settings.clone())
+            .await
+            .unwrap()
+    );
+    let read = f
+        .store
+        .integration(owner.scope(), integration.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.settings, settings);
+    assert_eq!(read.updated_at, super::start() + Duration::seconds(5));
+    // Another member's scope changes nothing.
+    assert!(
+        !f.store
+            .update_integration_settings(partner.scope(), integration.id, json!({}))
+            .await
+            .unwrap()
+    );
+    let err = f
+        .store
+        .update_integration_settings(owner.scope(), integration.id, json!("x".repeat(70_000)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}

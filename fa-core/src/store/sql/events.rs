@@ -65,6 +65,39 @@ macro_rules! impl_event_store {
                 self.record_event_in(&mut conn, household, event).await
             }
 
+            async fn recent_events(
+                &self,
+                household: $crate::HouseholdId,
+                source: &str,
+                kinds: &[String],
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::InboundEvent>> {
+                if kinds.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // A few kinds at most: one query per kind, merged, keeps the SQL one text for
+                // both backends (no array binding).
+                let mut events = Vec::new();
+                for kind in kinds {
+                    let rows = sqlx::query_as::<_, $crate::store::sql::EventRow>(
+                        "SELECT id, household_id, source, idempotency_key, kind, payload, received_at, processed_at \
+                         FROM fa_inbound_events WHERE household_id = $1 AND source = $2 AND kind = $3 \
+                         ORDER BY received_at DESC, id DESC LIMIT $4",
+                    )
+                    .bind(household.as_uuid())
+                    .bind(source)
+                    .bind(kind)
+                    .bind($crate::store::sql::limit(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                    events.extend($crate::store::sql::convert::<_, $crate::InboundEvent>(rows)?);
+                }
+                events.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+                events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                Ok(events)
+            }
+
             async fn record_events(
                 &self,
                 household: $crate::HouseholdId,

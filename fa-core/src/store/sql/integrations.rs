@@ -75,6 +75,28 @@ macro_rules! impl_integration_store {
                 $crate::store::sql::convert(rows)
             }
 
+            async fn update_integration_settings(
+                &self,
+                scope: $crate::MemberScope,
+                integration: $crate::IntegrationId,
+                settings: serde_json::Value,
+            ) -> $crate::Result<bool> {
+                $crate::domain::validate_json("integration settings", &settings, 64 * 1024)?;
+                let updated = sqlx::query(
+                    "UPDATE fa_integrations SET settings = $4, updated_at = $5 \
+                     WHERE household_id = $1 AND member_id = $2 AND id = $3",
+                )
+                .bind(scope.household.as_uuid())
+                .bind(scope.member.as_uuid())
+                .bind(integration.as_uuid())
+                .bind(sqlx::types::Json(&settings))
+                .bind($crate::store::sql::micros(self.now()))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+                Ok(updated.rows_affected() > 0)
+            }
+
             async fn set_integration_status(
                 &self,
                 scope: $crate::MemberScope,
