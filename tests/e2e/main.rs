@@ -3,3 +3,4 @@
 
 mod key_rotation;
 mod scheduler_processes;
+mod sqs_consumer_crash;

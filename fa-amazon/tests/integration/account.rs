@@ -10,8 +10,8 @@ use fa_amazon::account::{AmazonApp, SellerAccounts, SellerSettings};
 use fa_amazon::sp_api::Region;
 use fa_amazon::testing::{LWA_PATH, MockSpApi, fixtures};
 use fa_amazon::{AmazonEventRenderer, Error, SpApiNotification};
-use fa_core::assistant::ToolContext;
 use fa_core::Clock as _;
+use fa_core::assistant::ToolContext;
 use fa_core::routing::EventRouter;
 use fa_core::scheduler::{
     DeliveryError, JobRegistry, NewJob, Notifier, RunnerOptions, Scheduler, Sent, StoreScheduler,

@@ -7,152 +7,22 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use fa_amazon::AmazonEventRenderer;
-use fa_amazon::sqs::{SqsConfig, SqsNotificationSource, SqsOptions};
+use fa_amazon::sqs::{SqsNotificationSource, SqsOptions};
+use fa_amazon::testing::TestQueue;
 use fa_core::routing::EventRouter;
-use fa_core::{ManualClock, RouteSpec, Secret};
-use serde_json::Value;
+use fa_core::{ManualClock, RouteSpec};
 
 use super::{fixture, store_with_owner};
 
-/// The moto endpoint, or `None` to skip.
 fn endpoint() -> Option<String> {
-    match std::env::var("FA_TEST_SQS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("FA_TEST_REQUIRE_SQS").is_some() => {
-            panic!("FA_TEST_REQUIRE_SQS is set but FA_TEST_SQS_URL is not")
-        }
-        _ => None,
-    }
-}
-
-struct Queues {
-    client: aws_sdk_sqs::Client,
-    config: SqsConfig,
-    dlq_url: String,
-}
-
-/// A fresh queue with a dead-letter queue after `max_receive` receives.
-async fn queues(endpoint: &str, max_receive: u32) -> Queues {
-    let name = format!("fa-{}", uuid_like());
-    let probe = SqsConfig::new("", "us-east-1", "test", Secret::new("test")).endpoint_url(endpoint);
-    let client = probe.client();
-    let dlq_url = client
-        .create_queue()
-        .queue_name(format!("{name}-dlq"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let dlq_arn = attribute(&client, &dlq_url, QueueAttributeName::QueueArn).await;
-    let redrive =
-        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receive}"}}"#);
-    let queue_url = client
-        .create_queue()
-        .queue_name(&name)
-        .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let config =
-        SqsConfig::new(queue_url, "us-east-1", "test", Secret::new("test")).endpoint_url(endpoint);
-    Queues {
-        client,
-        config,
-        dlq_url,
-    }
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-async fn attribute(client: &aws_sdk_sqs::Client, url: &str, name: QueueAttributeName) -> String {
-    client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(name.clone())
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .and_then(|a| a.get(&name))
-        .cloned()
-        .unwrap_or_default()
-}
-
-async fn count(client: &aws_sdk_sqs::Client, url: &str) -> u64 {
-    let visible = attribute(client, url, QueueAttributeName::ApproximateNumberOfMessages).await;
-    let hidden = attribute(
-        client,
-        url,
-        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-    )
-    .await;
-    visible.parse::<u64>().unwrap_or(0) + hidden.parse::<u64>().unwrap_or(0)
-}
-
-async fn send_all(queues: &Queues, bodies: &[String]) {
-    for (chunk_index, chunk) in bodies.chunks(10).enumerate() {
-        let mut request = queues
-            .client
-            .send_message_batch()
-            .queue_url(&queues.config.queue_url);
-        for (i, body) in chunk.iter().enumerate() {
-            request = request.entries(
-                SendMessageBatchRequestEntry::builder()
-                    .id(format!("m{chunk_index}-{i}"))
-                    .message_body(body)
-                    .build()
-                    .unwrap(),
-            );
-        }
-        let out = request.send().await.unwrap();
-        assert!(out.failed().is_empty(), "{:?}", out.failed());
-    }
+    fa_amazon::testing::sqs_endpoint().unwrap()
 }
 
 /// 440 distinct notifications of every typed kind, each (for 50 of them) sent twice, and 10
 /// malformed bodies: 500 messages.
 fn burst() -> (Vec<String>, usize, usize) {
-    let templates = [
-        "order_change.json",
-        "fba_outbound_shipment_status.json",
-        "fulfillment_order_status.json",
-        "any_offer_changed.json",
-        "report_processing_finished.json",
-        "feed_processing_finished.json",
-        "listings_item_status_change.json",
-        "listings_item_issues_change.json",
-    ];
-    let templates: Vec<Value> = templates
-        .iter()
-        .map(|f| serde_json::from_str(&fixture(f)).unwrap())
-        .collect();
-    let mut distinct = Vec::new();
-    for i in 0..440 {
-        let mut body = templates[i % templates.len()].clone();
-        let metadata = if body.get("NotificationMetadata").is_some() {
-            &mut body["NotificationMetadata"]["NotificationId"]
-        } else {
-            &mut body["notificationMetadata"]["notificationId"]
-        };
-        *metadata = format!("burst-{i}").into();
-        distinct.push(body.to_string());
-    }
+    let distinct = fa_amazon::testing::distinct_notifications("burst", 440);
     let mut bodies = distinct.clone();
     bodies.extend(distinct.iter().step_by(8).take(50).cloned());
     let malformed = [
@@ -185,10 +55,10 @@ async fn a_burst_is_stored_and_routed_once_and_malformed_messages_reach_the_dead
         eprintln!("skipped: FA_TEST_SQS_URL is not set");
         return;
     };
-    let queues = queues(&endpoint, 2).await;
+    let queues = TestQueue::create(&endpoint, 2).await.unwrap();
     let (bodies, distinct, malformed) = burst();
     assert_eq!(bodies.len(), 500);
-    send_all(&queues, &bodies).await;
+    queues.send(&bodies).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2026-06-01T10:00:00Z".parse().unwrap()));
@@ -220,21 +90,18 @@ async fn a_burst_is_stored_and_routed_once_and_malformed_messages_reach_the_dead
         assert!(rounds < 400, "the queue never drained");
         let (ra, rb) = tokio::join!(a.poll_once(), b.poll_once());
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
-        if ra.received + rb.received == 0
-            && count(&queues.client, &queues.config.queue_url).await == 0
-        {
+        if ra.received + rb.received == 0 && queues.depth().await.unwrap() == 0 {
             break;
         }
     }
     let (sa, sb) = (a.stats(), b.stats());
     assert_eq!(sa.stored + sb.stored, distinct as u64, "{sa:?} {sb:?}");
-    assert_eq!(sa.duplicates + sb.duplicates, 50);
+    // 50 sent twice, plus any redelivery (SQS is at-least-once: a batch can outlive its
+    // visibility on a busy machine); none of them is stored or routed again.
+    assert!(sa.duplicates + sb.duplicates >= 50, "{sa:?} {sb:?}");
     // Each malformed message is received maxReceiveCount (2) times, then moto moves it.
     assert_eq!(sa.malformed + sb.malformed, 2 * malformed as u64);
-    assert_eq!(
-        count(&queues.client, &queues.dlq_url).await,
-        malformed as u64
-    );
+    assert_eq!(queues.dead_letters().await.unwrap(), malformed as u64);
 
     let failed = store.failed_events(home.id, 100).await.unwrap();
     assert_eq!(failed.len(), malformed);
@@ -273,8 +140,11 @@ async fn a_store_that_fails_leaves_the_messages_on_the_queue() {
         eprintln!("skipped: FA_TEST_SQS_URL is not set");
         return;
     };
-    let queues = queues(&endpoint, 5).await;
-    send_all(&queues, &[fixture("fba_outbound_shipment_status.json")]).await;
+    let queues = TestQueue::create(&endpoint, 5).await.unwrap();
+    queues
+        .send(&[fixture("fba_outbound_shipment_status.json")])
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2026-06-01T10:00:00Z".parse().unwrap()));
     let (store, _home, _) = store_with_owner(&dir, clock).await;
@@ -284,5 +154,5 @@ async fn a_store_that_fails_leaves_the_messages_on_the_queue() {
             .with_options(SqsOptions::default().wait_time(Duration::from_secs(1)));
     let err = source.poll_once().await.unwrap_err();
     assert!(err.to_string().contains("not found"), "{err}");
-    assert_eq!(count(&queues.client, &queues.config.queue_url).await, 1);
+    assert_eq!(queues.depth().await.unwrap(), 1);
 }

@@ -1,10 +1,17 @@
-//! [`MockSpApi`]: a wiremock server playing the Selling Partner API and Login with Amazon, with
-//! typed endpoint helpers, for fa-amazon's tests and for applications testing their wiring.
+//! Test helpers, for fa-amazon's tests and for applications testing their wiring:
+//! [`MockSpApi`], a wiremock server playing the Selling Partner API and Login with Amazon with
+//! typed endpoint helpers, and `TestQueue`, a queue with a dead-letter queue on a local SQS
+//! server.
 //!
 //! Bodies are Amazon's own: the sandbox responses and examples of the API models
 //! (`amzn/selling-partner-api-models`) and the Login with Amazon examples of the developer
 //! guide; `tests/fixtures/sp_api/SOURCES.md` names the file and commit of each.
 
+#[cfg(feature = "sqs")]
+mod queue;
+
+#[cfg(feature = "sqs")]
+pub use queue::{TestQueue, sqs_endpoint};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -15,43 +22,79 @@ use crate::sp_api::{LwaCredentials, SpApiConfig};
 pub mod fixtures {
     /// LWA refresh-token grant answer (developer guide, "Request a Login with Amazon access
     /// token").
-    pub const LWA_TOKEN: &str = include_str!("../tests/fixtures/sp_api/lwa_token.json");
+    pub const LWA_TOKEN: &str = include_str!("../../tests/fixtures/sp_api/lwa_token.json");
     /// LWA `invalid_grant` answer (HTTP 400).
     pub const LWA_INVALID_GRANT: &str =
-        include_str!("../tests/fixtures/sp_api/lwa_invalid_grant.json");
+        include_str!("../../tests/fixtures/sp_api/lwa_invalid_grant.json");
     /// getOrders page 1 (ordersV0 sandbox, with a `NextToken`).
-    pub const GET_ORDERS: &str = include_str!("../tests/fixtures/sp_api/get_orders.json");
+    pub const GET_ORDERS: &str = include_str!("../../tests/fixtures/sp_api/get_orders.json");
     /// getOrders page 2 (ordersV0 sandbox, last page).
     pub const GET_ORDERS_PAGE2: &str =
-        include_str!("../tests/fixtures/sp_api/get_orders_page2.json");
+        include_str!("../../tests/fixtures/sp_api/get_orders_page2.json");
     /// getOrder (ordersV0 sandbox).
-    pub const GET_ORDER: &str = include_str!("../tests/fixtures/sp_api/get_order.json");
+    pub const GET_ORDER: &str = include_str!("../../tests/fixtures/sp_api/get_order.json");
     /// getOrderItems (ordersV0 sandbox).
-    pub const GET_ORDER_ITEMS: &str = include_str!("../tests/fixtures/sp_api/get_order_items.json");
+    pub const GET_ORDER_ITEMS: &str =
+        include_str!("../../tests/fixtures/sp_api/get_order_items.json");
     /// createDestination (notifications sandbox).
     pub const CREATE_DESTINATION: &str =
-        include_str!("../tests/fixtures/sp_api/create_destination.json");
+        include_str!("../../tests/fixtures/sp_api/create_destination.json");
     /// createSubscription (notifications sandbox).
     pub const CREATE_SUBSCRIPTION: &str =
-        include_str!("../tests/fixtures/sp_api/create_subscription.json");
+        include_str!("../../tests/fixtures/sp_api/create_subscription.json");
     /// createReport (reports sandbox).
-    pub const CREATE_REPORT: &str = include_str!("../tests/fixtures/sp_api/create_report.json");
+    pub const CREATE_REPORT: &str = include_str!("../../tests/fixtures/sp_api/create_report.json");
     /// getReport, `DONE` (reports guide).
-    pub const GET_REPORT: &str = include_str!("../tests/fixtures/sp_api/get_report.json");
+    pub const GET_REPORT: &str = include_str!("../../tests/fixtures/sp_api/get_report.json");
     /// getReportDocument (reports guide).
     pub const GET_REPORT_DOCUMENT: &str =
-        include_str!("../tests/fixtures/sp_api/get_report_document.json");
+        include_str!("../../tests/fixtures/sp_api/get_report_document.json");
     /// A seller feedback report (header as published; rows invented).
     pub const SELLER_FEEDBACK_REPORT: &str =
-        include_str!("../tests/fixtures/sp_api/seller_feedback_report.tsv");
+        include_str!("../../tests/fixtures/sp_api/seller_feedback_report.tsv");
     /// getItemReviewTopics (customer feedback sandbox).
     pub const GET_ITEM_REVIEW_TOPICS: &str =
-        include_str!("../tests/fixtures/sp_api/get_item_review_topics.json");
+        include_str!("../../tests/fixtures/sp_api/get_item_review_topics.json");
     /// The 429 error body.
     pub const QUOTA_EXCEEDED: &str =
-        include_str!("../tests/fixtures/sp_api/error_quota_exceeded.json");
+        include_str!("../../tests/fixtures/sp_api/error_quota_exceeded.json");
     /// The 403 error body.
-    pub const UNAUTHORIZED: &str = include_str!("../tests/fixtures/sp_api/error_unauthorized.json");
+    pub const UNAUTHORIZED: &str =
+        include_str!("../../tests/fixtures/sp_api/error_unauthorized.json");
+}
+
+/// Amazon's published example of each typed notification type (`schemas/notifications/` in
+/// amzn/selling-partner-api-models; `tests/fixtures/notifications/SOURCES.md`).
+pub const NOTIFICATION_EXAMPLES: [&str; 8] = [
+    include_str!("../../tests/fixtures/notifications/order_change.json"),
+    include_str!("../../tests/fixtures/notifications/fba_outbound_shipment_status.json"),
+    include_str!("../../tests/fixtures/notifications/fulfillment_order_status.json"),
+    include_str!("../../tests/fixtures/notifications/any_offer_changed.json"),
+    include_str!("../../tests/fixtures/notifications/report_processing_finished.json"),
+    include_str!("../../tests/fixtures/notifications/feed_processing_finished.json"),
+    include_str!("../../tests/fixtures/notifications/listings_item_status_change.json"),
+    include_str!("../../tests/fixtures/notifications/listings_item_issues_change.json"),
+];
+
+/// `n` distinct notifications (SQS message bodies): the published examples in turn, each with
+/// its own notification id `<prefix>-<i>`.
+pub fn distinct_notifications(prefix: &str, n: usize) -> Vec<String> {
+    let examples: Vec<Value> = NOTIFICATION_EXAMPLES
+        .iter()
+        .map(|text| json_body(text))
+        .collect();
+    (0..n)
+        .map(|i| {
+            let mut body = examples[i % examples.len()].clone();
+            let id = json!(format!("{prefix}-{i}"));
+            if body.get("NotificationMetadata").is_some() {
+                body["NotificationMetadata"]["NotificationId"] = id;
+            } else {
+                body["notificationMetadata"]["notificationId"] = id;
+            }
+            body.to_string()
+        })
+        .collect()
 }
 
 /// The LWA token path on the mock.
