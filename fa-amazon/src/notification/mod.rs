@@ -90,8 +90,9 @@ struct Envelope {
     payload_version: String,
     #[serde(rename = "EventTime", alias = "eventTime")]
     event_time: String,
+    // Read in place from the raw value (see `payload_of`), not copied here.
     #[serde(rename = "Payload", alias = "payload")]
-    payload: Value,
+    _payload: serde::de::IgnoredAny,
     #[serde(rename = "NotificationMetadata", alias = "notificationMetadata")]
     metadata: NotificationMetadata,
 }
@@ -149,12 +150,7 @@ impl SpApiNotification {
 
     /// Reads a notification already parsed as JSON (e.g. a stored event's payload).
     pub fn from_value(raw: Value) -> Result<Self, NotificationError> {
-        let envelope = Envelope::deserialize(&raw)
-            .map_err(|e| NotificationError::new(format!("envelope: {e}")))?;
-        if envelope.metadata.notification_id.trim().is_empty() {
-            return Err(NotificationError::new("NotificationId is empty"));
-        }
-        let payload = typed_payload(&envelope.notification_type, &envelope.payload)?;
+        let (envelope, payload) = read_envelope(&raw)?;
         Ok(Self {
             notification_type: envelope.notification_type,
             notification_version: envelope.notification_version,
@@ -164,6 +160,15 @@ impl SpApiNotification {
             payload,
             raw,
         })
+    }
+
+    /// The typed payload and type of a stored notification, read in place (no copy of the
+    /// whole body).
+    pub fn payload_of(
+        raw: &Value,
+    ) -> Result<(String, String, NotificationPayload), NotificationError> {
+        let (envelope, payload) = read_envelope(raw)?;
+        Ok((envelope.notification_type, envelope.event_time, payload))
     }
 
     /// The key fa stores the notification under. A status change of an order is keyed by the
@@ -183,13 +188,28 @@ impl SpApiNotification {
 
     /// The event to store for it.
     pub fn to_event(&self) -> NewInboundEvent {
-        NewInboundEvent::new(
-            EVENT_SOURCE,
-            self.idempotency_key(),
-            self.notification_type.clone(),
-            self.raw.clone(),
-        )
+        self.clone().into_event()
     }
+
+    /// The event to store for it, taking the body without copying it.
+    pub fn into_event(self) -> NewInboundEvent {
+        let key = self.idempotency_key();
+        NewInboundEvent::new(EVENT_SOURCE, key, self.notification_type, self.raw)
+    }
+}
+
+fn read_envelope(raw: &Value) -> Result<(Envelope, NotificationPayload), NotificationError> {
+    let envelope =
+        Envelope::deserialize(raw).map_err(|e| NotificationError::new(format!("envelope: {e}")))?;
+    if envelope.metadata.notification_id.trim().is_empty() {
+        return Err(NotificationError::new("NotificationId is empty"));
+    }
+    let body = raw
+        .get("Payload")
+        .or_else(|| raw.get("payload"))
+        .unwrap_or(&Value::Null);
+    let payload = typed_payload(&envelope.notification_type, body)?;
+    Ok((envelope, payload))
 }
 
 /// The idempotency key of "order `order_id` reached `status`".

@@ -26,8 +26,8 @@ impl EventRenderer for AmazonEventRenderer {
         if let Some(topics) = event.payload.get("ReviewTopicsChanged") {
             return render_topics(&event.kind, topics);
         }
-        match SpApiNotification::from_value(event.payload.clone()) {
-            Ok(notification) => render_notification(&notification),
+        match SpApiNotification::payload_of(&event.payload) {
+            Ok((kind, event_time, payload)) => render_payload(kind, &event_time, &payload),
             Err(_) => RoutableEvent::generic(event),
         }
     }
@@ -35,9 +35,16 @@ impl EventRenderer for AmazonEventRenderer {
 
 /// The message for one notification.
 pub fn render_notification(notification: &SpApiNotification) -> RoutableEvent {
+    render_payload(
+        notification.notification_type.clone(),
+        &notification.event_time,
+        &notification.payload,
+    )
+}
+
+fn render_payload(kind: String, event_time: &str, payload: &NotificationPayload) -> RoutableEvent {
     use NotificationPayload as P;
-    let kind = notification.notification_type.clone();
-    match &notification.payload {
+    match payload {
         P::OrderChange(change) => {
             let summary = &change.summary;
             let items: u32 = summary.order_items.iter().map(|i| i.quantity).sum();
@@ -152,7 +159,7 @@ pub fn render_notification(notification: &SpApiNotification) -> RoutableEvent {
         }
         P::Other(_) => RoutableEvent::new(
             kind.clone(),
-            format!("Amazon notification {kind} at {}", notification.event_time),
+            format!("Amazon notification {kind} at {event_time}"),
         ),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use fa_core::Secret;
 
@@ -54,10 +55,17 @@ impl SqsConfig {
             None,
             "fa-amazon",
         );
+        // The SDK sets no read timeout by default: a server that stops answering would hang a
+        // receive for ever. A long poll lasts at most 20 s, so 45 s per attempt is generous.
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(45))
+            .build();
         let mut config = aws_sdk_sqs::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .credentials_provider(credentials);
+            .credentials_provider(credentials)
+            .timeout_config(timeouts);
         if let Some(endpoint) = &self.endpoint_url {
             config = config.endpoint_url(endpoint.clone());
         }

@@ -30,6 +30,7 @@ use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
     MessageSystemAttributeName,
 };
+use fa_core::routing::EventRouter;
 use fa_core::{DynStore, HouseholdId, NewFailedEvent, NewInboundEvent};
 use tokio::sync::Notify;
 
@@ -90,6 +91,7 @@ pub struct SqsNotificationSource {
     household: HouseholdId,
     options: SqsOptions,
     waker: Option<Arc<Notify>>,
+    router: Option<Arc<EventRouter>>,
     counters: Counters,
 }
 
@@ -124,6 +126,7 @@ impl SqsNotificationSource {
             household,
             options: SqsOptions::default(),
             waker: None,
+            router: None,
             counters: Counters::default(),
         }
     }
@@ -137,6 +140,13 @@ impl SqsNotificationSource {
     /// Wakes `waker` (e.g. the router's) whenever new notifications are stored.
     pub fn with_waker(mut self, waker: Arc<Notify>) -> Self {
         self.waker = Some(waker);
+        self
+    }
+
+    /// Routes each batch's new notifications with `router` in the same transaction that stores
+    /// them ([`EventRouter::ingest`]).
+    pub fn with_router(mut self, router: Arc<EventRouter>) -> Self {
+        self.router = Some(router);
         self
     }
 
@@ -265,7 +275,12 @@ impl SqsNotificationSource {
         }
         report.malformed = count(unreadable.len());
         let events = readable.iter().map(|(_, event)| event.clone()).collect();
-        let recorded = self.store.record_events(self.household, events).await?;
+        // With a router, store and route in one transaction; without, only store (the
+        // router's own loop routes later).
+        let recorded = match &self.router {
+            Some(router) => router.ingest(self.household, events).await?.0,
+            None => self.store.record_events(self.household, events).await?,
+        };
         report.stored = count(recorded.iter().filter(|r| r.is_new()).count());
         report.duplicates = count(recorded.len()) - report.stored;
         let stored: Vec<&Message> = readable.iter().map(|(message, _)| *message).collect();
@@ -359,8 +374,9 @@ async fn change_visibility(
 /// The event a message carries, or why it cannot be read.
 fn read(message: &Message) -> std::result::Result<NewInboundEvent, String> {
     let body = message.body().ok_or("the message has no body")?;
-    let notification = SpApiNotification::parse(body).map_err(|e| e.reason)?;
-    let event = notification.to_event();
+    let event = SpApiNotification::parse(body)
+        .map_err(|e| e.reason)?
+        .into_event();
     event.validate().map_err(|e| e.to_string())?;
     Ok(event)
 }

@@ -70,7 +70,7 @@ pub use notification::{
     DeliveryAttempt, DeliveryReceipt, DeliveryStatus, NewNotification, Notification,
 };
 pub use routing::{
-    DeliveryMode, DigestItem, FailedEvent, NewFailedEvent, QuietHours, RouteAction, RouteCommit,
-    RouteRule, RouteSpec, RoutedDelivery, RoutedEvent,
+    DeliveryMode, DigestItem, FailedEvent, NewFailedEvent, PlannedEvent, QuietHours, RouteAction,
+    RouteCommit, RouteRule, RouteSpec, RoutedDelivery, RoutedEvent,
 };
 pub(crate) use validate::{validate_json, validate_name, validate_text};

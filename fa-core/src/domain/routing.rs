@@ -305,6 +305,19 @@ pub struct RoutedEvent {
     pub deliveries: Vec<RoutedDelivery>,
 }
 
+/// An event to store together with the deliveries planned for it (see
+/// [`RoutingStore::record_and_route`](crate::RoutingStore::record_and_route)). The id is
+/// chosen by the caller, because the planned deliveries name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedEvent {
+    /// The id the event gets if it is new.
+    pub id: InboundEventId,
+    /// The event.
+    pub event: crate::NewInboundEvent,
+    /// Its deliveries, written only if the event is new.
+    pub deliveries: Vec<RoutedDelivery>,
+}
+
 /// What committing routed events did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

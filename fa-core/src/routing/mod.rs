@@ -2,7 +2,7 @@
 //!
 //! Sources (the Amazon SQS consumer, a calendar push, a webhook) only *store* events, once per
 //! idempotency key. The [`EventRouter`] reads stored events that are not yet processed, asks the
-//! source's [`EventRenderer`] what each one says, applies the household's [`RouteRule`]s with
+//! source's [`EventRenderer`] what each one says, applies the household's [`RouteRule`](crate::RouteRule)s with
 //! [`plan_deliveries`], and commits the result with
 //! [`RoutingStore::commit_routes`](crate::RoutingStore::commit_routes): the outbox messages (or
 //! digest lines) and the event's "processed" mark are written in one transaction. So a crash
@@ -147,17 +147,73 @@ impl EventRouter {
         routable
     }
 
-    /// Routes every unprocessed event of the household, batch by batch.
-    pub async fn route_pending(&self, household: HouseholdId) -> Result<RouteCommit> {
-        let mut total = RouteCommit::default();
+    /// Stores events a source has just received and routes the new ones, in one transaction
+    /// ([`RoutingStore::record_and_route`](crate::RoutingStore::record_and_route)): the fastest
+    /// path, and an event is never seen unrouted. Returns what was recorded, in order, and what
+    /// routing wrote.
+    pub async fn ingest(
+        &self,
+        household: HouseholdId,
+        events: Vec<crate::NewInboundEvent>,
+    ) -> Result<(Vec<crate::Recorded>, RouteCommit)> {
+        if events.is_empty() {
+            return Ok((Vec::new(), RouteCommit::default()));
+        }
+        let (rules, zones) = self.rules(household).await?;
+        let now = self.clock.now();
+        let planned = events
+            .into_iter()
+            .map(|new| {
+                // Render the event as it will be stored, then hand its parts back unchanged.
+                let event = InboundEvent {
+                    id: crate::InboundEventId::new(),
+                    household_id: household,
+                    source: new.source,
+                    idempotency_key: new.idempotency_key,
+                    kind: new.kind,
+                    payload: new.payload,
+                    received_at: now,
+                    processed_at: None,
+                };
+                let deliveries =
+                    plan_deliveries(event.id, &self.render(&event), &rules, &zones, now);
+                crate::PlannedEvent {
+                    id: event.id,
+                    event: crate::NewInboundEvent::new(
+                        event.source,
+                        event.idempotency_key,
+                        event.kind,
+                        event.payload,
+                    ),
+                    deliveries,
+                }
+            })
+            .collect();
+        self.store.record_and_route(household, planned).await
+    }
+
+    async fn rules(
+        &self,
+        household: HouseholdId,
+    ) -> Result<(
+        Vec<crate::RouteRule>,
+        HashMap<crate::MemberId, chrono_tz::Tz>,
+    )> {
         let rules = self.store.route_rules(household).await?;
-        let zones: HashMap<_, _> = self
+        let zones = self
             .store
             .members(household)
             .await?
             .into_iter()
             .map(|m| (m.id, m.timezone))
             .collect();
+        Ok((rules, zones))
+    }
+
+    /// Routes every unprocessed event of the household, batch by batch.
+    pub async fn route_pending(&self, household: HouseholdId) -> Result<RouteCommit> {
+        let mut total = RouteCommit::default();
+        let (rules, zones) = self.rules(household).await?;
         loop {
             let events = self
                 .store

@@ -366,6 +366,16 @@ pub trait RoutingStore: Send + Sync {
         routed: Vec<RoutedEvent>,
     ) -> Result<RouteCommit>;
 
+    /// Stores a batch of events and, in the same transaction, the deliveries planned for each
+    /// one that is new; new events are stored already processed, so none is ever seen
+    /// unrouted and each is routed once. Duplicates come back as such and their planned
+    /// deliveries are dropped. One invalid event or delivery fails the whole batch.
+    async fn record_and_route(
+        &self,
+        household: HouseholdId,
+        events: Vec<PlannedEvent>,
+    ) -> Result<(Vec<Recorded>, RouteCommit)>;
+
     /// Digest lines not yet sent whose digest is due at `now`, by member and due instant.
     async fn due_digest_items(
         &self,

@@ -124,6 +124,7 @@ macro_rules! store_conformance_tests {
             digests_flush_once,
             recent_events_are_newest_first_by_kind,
             integration_settings_are_replaced_in_scope,
+            events_are_recorded_and_routed_together,
         );
     };
     (@each $($name:ident),* $(,)?) => {

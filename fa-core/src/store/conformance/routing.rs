@@ -413,3 +413,77 @@ pub async fn integration_settings_are_replaced_in_scope(f: Fixture) {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+pub async fn events_are_recorded_and_routed_together(f: Fixture) {
+    let (home, owner) = f.household("Home").await;
+    let (_, stranger) = f.household("Other").await;
+    let plan = |key: &str, member: MemberId| {
+        let id = InboundEventId::new();
+        PlannedEvent {
+            id,
+            event: order_event(key),
+            deliveries: vec![RoutedDelivery {
+                member_id: member,
+                action: RouteAction::Notify(NewNotification::new(
+                    "telegram",
+                    format!("event:{id}"),
+                    format!("order {key}"),
+                )),
+            }],
+        }
+    };
+    // A delivery to another household's member fails the batch: nothing is stored.
+    let err = f
+        .store
+        .record_and_route(
+            home.id,
+            vec![plan("n-1", owner.id), plan("n-2", stranger.id)],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        f.store
+            .record_event(home.id, order_event("n-1"))
+            .await
+            .unwrap()
+            .is_new(),
+        "the failed batch left nothing behind"
+    );
+
+    let (recorded, commit) = f
+        .store
+        .record_and_route(
+            home.id,
+            vec![
+                plan("n-1", owner.id),
+                plan("n-2", owner.id),
+                plan("n-2", owner.id),
+            ],
+        )
+        .await
+        .unwrap();
+    let new: Vec<bool> = recorded.iter().map(Recorded::is_new).collect();
+    assert_eq!(new, [false, true, false]);
+    assert_eq!(
+        (
+            commit.events,
+            commit.already_processed,
+            commit.notifications
+        ),
+        (1, 2, 1)
+    );
+    // Stored already routed; the event stored plainly before is still waiting for the router.
+    let n2 = recorded[1].event();
+    assert_eq!(n2.processed_at, Some(n2.received_at));
+    let pending = f.store.unprocessed_events(home.id, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].idempotency_key, "n-1");
+    let outbox = f
+        .store
+        .due_notifications(home.id, super::start(), 10)
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].body, "order n-2");
+}

@@ -5,6 +5,21 @@
 /// under both SQLite's (32,766) and PostgreSQL's (65,535) parameter limits.
 pub(crate) const INSERT_CHUNK: usize = 2_000;
 
+/// `count` placeholders separated by commas, numbered from `first` (or `?` when `anonymous`),
+/// for `IN (…)` lists.
+pub(crate) fn placeholders(first: usize, count: usize, anonymous: bool) -> String {
+    (0..count)
+        .map(|i| {
+            if anonymous {
+                "?".to_owned()
+            } else {
+                format!("${}", first + i)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows of `width` parameters, with
 /// `fixed` SQL appended to each row's values (e.g. a constant state). With `anonymous`, the
 /// placeholders are `?`: SQLite looks numbered parameters up by name in a list, which makes

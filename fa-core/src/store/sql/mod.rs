@@ -29,7 +29,7 @@ pub(crate) use assistant::{
 };
 pub(crate) use invites::{InviteRow, invite_code_hash};
 pub(crate) use job_rows::*;
-pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert};
+pub(crate) use jobs::{INSERT_CHUNK, multi_row_insert, placeholders};
 pub(crate) use routing::{DigestItemRow, FailedEventRow, RouteRuleRow};
 pub(crate) use rows::*;
 

@@ -93,6 +93,94 @@ impl TryFrom<DigestItemRow> for DigestItem {
 
 macro_rules! impl_routing_store {
     ($store:ty) => {
+        impl $store {
+            /// Writes routed deliveries inside `tx`: outbox messages (once per member and key)
+            /// and digest lines (once per member and event). Returns how many of each.
+            async fn insert_deliveries_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::SqlBackend>::Db>,
+                household: $crate::HouseholdId,
+                now: i64,
+                deliveries: Vec<($crate::InboundEventId, &$crate::RoutedDelivery)>,
+            ) -> $crate::Result<(u32, u32)> {
+                use $crate::store::sql::{micros, multi_row_insert};
+                let anonymous = Self::ANONYMOUS_PARAMETERS;
+                    let mut notes = Vec::new();
+                    let mut lines = Vec::new();
+                    for (event_id, delivery) in deliveries {
+                        match &delivery.action {
+                            $crate::RouteAction::Notify(n) => notes.push((delivery.member_id, n)),
+                            $crate::RouteAction::Digest { channel, line, due_at } => {
+                                lines.push((event_id, delivery.member_id, channel, line, *due_at))
+                            }
+                        }
+                    }
+                    let (mut notifications, mut digest_items) = (0u32, 0u32);
+                    for part in notes.chunks(1_000) {
+                        let sql = format!(
+                            "{} ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
+                            multi_row_insert(
+                                "INSERT INTO fa_notifications (id, household_id, member_id, channel, \
+                                 idempotency_key, body, next_attempt_at, created_at, updated_at, status, attempts)",
+                                9,
+                                part.len(),
+                                ",'queued',0",
+                                anonymous,
+                            )
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for (member, notification) in part {
+                            query = query
+                                .bind($crate::NotificationId::new().as_uuid())
+                                .bind(household.as_uuid())
+                                .bind(member.as_uuid())
+                                .bind(&notification.channel)
+                                .bind(&notification.idempotency_key)
+                                .bind(&notification.body)
+                                .bind(notification.not_before.map_or(now, micros))
+                                .bind(now)
+                                .bind(now);
+                        }
+                        let written = query.execute(&mut **tx).await.map_err(|e| {
+                            self.insert_err(e, "notification", "a routed notification", "member")
+                        })?;
+                        notifications +=
+                            u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                    }
+                    for part in lines.chunks(1_000) {
+                        let sql = format!(
+                            "{} ON CONFLICT (household_id, member_id, event_id) DO NOTHING",
+                            multi_row_insert(
+                                "INSERT INTO fa_digest_items \
+                                 (id, household_id, member_id, event_id, channel, line, due_at, created_at)",
+                                8,
+                                part.len(),
+                                "",
+                                anonymous,
+                            )
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for (event, member, channel, line, due_at) in part {
+                            query = query
+                                .bind($crate::DigestItemId::new().as_uuid())
+                                .bind(household.as_uuid())
+                                .bind(member.as_uuid())
+                                .bind(event.as_uuid())
+                                .bind(*channel)
+                                .bind(*line)
+                                .bind(micros(*due_at))
+                                .bind(now);
+                        }
+                        let written = query.execute(&mut **tx).await.map_err(|e| {
+                            self.insert_err(e, "digest item", "a routed digest line", "member")
+                        })?;
+                        digest_items +=
+                            u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                    }
+                    Ok((notifications, digest_items))
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::RoutingStore for $store {
             async fn record_failed_event(
@@ -206,6 +294,7 @@ macro_rules! impl_routing_store {
                 household: $crate::HouseholdId,
                 routed: Vec<$crate::RoutedEvent>,
             ) -> $crate::Result<$crate::RouteCommit> {
+                use $crate::store::sql::{micros, placeholders};
                 for event in &routed {
                     event.validate()?;
                 }
@@ -213,56 +302,99 @@ macro_rules! impl_routing_store {
                 if routed.is_empty() {
                     return Ok(commit);
                 }
-                let now = self.now();
+                let now = micros(self.now());
+                let anonymous = Self::ANONYMOUS_PARAMETERS;
                 let mut tx = self.begin_write().await?;
-                for event in routed {
-                    let claimed = sqlx::query(
-                        "UPDATE fa_inbound_events SET processed_at = $3 \
-                         WHERE household_id = $1 AND id = $2 AND processed_at IS NULL",
-                    )
-                    .bind(household.as_uuid())
-                    .bind(event.event_id.as_uuid())
-                    .bind($crate::store::sql::micros(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| self.err(e))?;
-                    if claimed.rows_affected() == 0 {
-                        commit.already_processed += 1;
-                        continue;
+                for chunk in routed.chunks(500) {
+                    // Claim the chunk's events still unprocessed; the rest were routed before.
+                    let sql = format!(
+                        "UPDATE fa_inbound_events SET processed_at = {} \
+                         WHERE household_id = {} AND processed_at IS NULL AND id IN ({}) RETURNING id",
+                        placeholders(1, 1, anonymous),
+                        placeholders(2, 1, anonymous),
+                        placeholders(3, chunk.len(), anonymous),
+                    );
+                    let mut claim = sqlx::query_scalar::<_, sqlx::types::Uuid>(sqlx::AssertSqlSafe(sql))
+                        .bind(now)
+                        .bind(household.as_uuid());
+                    for event in chunk {
+                        claim = claim.bind(event.event_id.as_uuid());
                     }
-                    commit.events += 1;
-                    for delivery in event.deliveries {
-                        let scope = $crate::MemberScope::new(household, delivery.member_id);
-                        match delivery.action {
-                            $crate::RouteAction::Notify(notification) => {
-                                self.enqueue_in(&mut tx, scope, &notification).await?;
-                                commit.notifications += 1;
-                            }
-                            $crate::RouteAction::Digest { channel, line, due_at } => {
-                                let inserted = sqlx::query(
-                                    "INSERT INTO fa_digest_items \
-                                     (id, household_id, member_id, event_id, channel, line, due_at, created_at) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                                     ON CONFLICT (household_id, member_id, event_id) DO NOTHING",
-                                )
-                                .bind($crate::DigestItemId::new().as_uuid())
-                                .bind(household.as_uuid())
-                                .bind(delivery.member_id.as_uuid())
-                                .bind(event.event_id.as_uuid())
-                                .bind(&channel)
-                                .bind(&line)
-                                .bind($crate::store::sql::micros(due_at))
-                                .bind($crate::store::sql::micros(now))
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(|e| self.insert_err(e, "digest item", event.event_id.to_string(), "member"))?;
-                                commit.digest_items += u32::try_from(inserted.rows_affected()).unwrap_or(0);
-                            }
-                        }
-                    }
+                    let claimed: std::collections::HashSet<sqlx::types::Uuid> = claim
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(|e| self.err(e))?
+                        .into_iter()
+                        .collect();
+                    let claimed_events: Vec<&$crate::RoutedEvent> = chunk
+                        .iter()
+                        .filter(|event| claimed.contains(event.event_id.as_uuid()))
+                        .collect();
+                    commit.events += u32::try_from(claimed_events.len()).unwrap_or(u32::MAX);
+                    commit.already_processed +=
+                        u32::try_from(chunk.len() - claimed_events.len()).unwrap_or(u32::MAX);
+
+                    let deliveries = claimed_events
+                        .iter()
+                        .flat_map(|event| event.deliveries.iter().map(|d| (event.event_id, d)))
+                        .collect();
+                    let (notes, lines) = self.insert_deliveries_in(&mut tx, household, now, deliveries).await?;
+                    commit.notifications += notes;
+                    commit.digest_items += lines;
                 }
                 tx.commit().await.map_err(|e| self.err(e))?;
                 Ok(commit)
+            }
+
+            async fn record_and_route(
+                &self,
+                household: $crate::HouseholdId,
+                events: Vec<$crate::PlannedEvent>,
+            ) -> $crate::Result<(Vec<$crate::Recorded>, $crate::RouteCommit)> {
+                let mut routed = Vec::with_capacity(events.len());
+                let mut stored = Vec::with_capacity(events.len());
+                let now = self.now();
+                for planned in events {
+                    planned.event.validate()?;
+                    let routes = $crate::RoutedEvent {
+                        event_id: planned.id,
+                        deliveries: planned.deliveries,
+                    };
+                    routes.validate()?;
+                    routed.push(routes);
+                    stored.push($crate::InboundEvent {
+                        id: planned.id,
+                        household_id: household,
+                        source: planned.event.source,
+                        idempotency_key: planned.event.idempotency_key,
+                        kind: planned.event.kind,
+                        payload: planned.event.payload,
+                        received_at: now,
+                        // Stored already routed: it is never seen unprocessed.
+                        processed_at: Some(now),
+                    });
+                }
+                let mut commit = $crate::RouteCommit::default();
+                if stored.is_empty() {
+                    return Ok((Vec::new(), commit));
+                }
+                let mut tx = self.begin_write().await?;
+                let recorded = self.record_batch_in(&mut tx, household, stored).await?;
+                let mut deliveries = Vec::new();
+                for (result, routes) in recorded.iter().zip(&routed) {
+                    if result.is_new() {
+                        commit.events += 1;
+                        deliveries.extend(routes.deliveries.iter().map(|d| (routes.event_id, d)));
+                    } else {
+                        commit.already_processed += 1;
+                    }
+                }
+                let micros = $crate::store::sql::micros(now);
+                let (notes, lines) = self.insert_deliveries_in(&mut tx, household, micros, deliveries).await?;
+                commit.notifications = notes;
+                commit.digest_items = lines;
+                tx.commit().await.map_err(|e| self.err(e))?;
+                Ok((recorded, commit))
             }
 
             async fn due_digest_items(
