@@ -4,6 +4,8 @@
 
 #[cfg(feature = "sp-api")]
 pub mod account;
+#[cfg(feature = "sp-api")]
+pub mod commands;
 mod error;
 #[cfg(feature = "sp-api")]
 pub mod jobs;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fa_core::assistant::Toolbox;
-use fa_core::engine::{App, AppBuilder, ConsoleChannel, RateLimit, new_code};
+use fa_core::engine::{App, AppBuilder, ChatCommand, ConsoleChannel, RateLimit, new_code};
 use fa_core::llm::DynModel;
 use fa_core::scheduler::JobRegistry;
 use fa_core::vault::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
@@ -123,6 +123,7 @@ pub struct Bot {
     clock: Arc<dyn Clock>,
     tools: Option<Toolbox>,
     registry: Option<JobRegistry>,
+    commands: Vec<Arc<dyn ChatCommand>>,
 }
 
 impl std::fmt::Debug for Bot {
@@ -207,6 +208,7 @@ impl Bot {
             clock: Arc::new(SystemClock),
             tools: None,
             registry: None,
+            commands: Vec::new(),
         })
     }
 
@@ -246,6 +248,13 @@ impl Bot {
         self
     }
 
+    /// Answers these chat commands too (an adapter's `/amazon`, say); Telegram's command menu
+    /// lists them.
+    pub fn with_commands(mut self, commands: Vec<Arc<dyn ChatCommand>>) -> Self {
+        self.commands.extend(commands);
+        self
+    }
+
     /// Runs jobs with these kinds instead of the built-in ones (start from
     /// [`JobRegistry::with_builtins`] to keep them).
     pub fn with_job_registry(mut self, registry: JobRegistry) -> Self {
@@ -266,6 +275,9 @@ impl Bot {
         }
         if let Some(registry) = &self.registry {
             app = app.job_registry(registry.clone());
+        }
+        for command in &self.commands {
+            app = app.command(command.clone());
         }
         if let Some(transcriber) = transcriber(&self.config)? {
             app = app.transcriber(transcriber);
@@ -345,6 +357,11 @@ impl Bot {
         let commands: Vec<Value> = COMMANDS
             .iter()
             .map(|(command, description)| json!({ "command": command, "description": description }))
+            .chain(
+                self.commands
+                    .iter()
+                    .map(|c| json!({ "command": c.name(), "description": c.description() })),
+            )
             .collect();
         if let Err(error) = api
             .call::<Value>("setMyCommands", &json!({ "commands": commands }))

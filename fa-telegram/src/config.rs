@@ -48,6 +48,14 @@ const ENV_TRANSCRIBER_API_KEY: &str = "FA_TRANSCRIBER_API_KEY";
 const ENV_OWNER_NAME: &str = "FA_OWNER_NAME";
 const ENV_TIMEZONE: &str = "FA_TIMEZONE";
 const ENV_LOG_FORMAT: &str = "FA_LOG_FORMAT";
+const ENV_AMAZON_CLIENT_ID: &str = "FA_AMAZON_CLIENT_ID";
+const ENV_AMAZON_CLIENT_SECRET: &str = "FA_AMAZON_CLIENT_SECRET";
+const ENV_AMAZON_QUEUE_URL: &str = "FA_AMAZON_QUEUE_URL";
+const ENV_AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+const ENV_AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+const ENV_AMAZON_SP_API_URL: &str = "FA_AMAZON_SP_API_URL";
+const ENV_AMAZON_LWA_URL: &str = "FA_AMAZON_LWA_URL";
+const ENV_AMAZON_SQS_ENDPOINT: &str = "FA_AMAZON_SQS_ENDPOINT";
 
 // Defaults.
 const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
@@ -95,6 +103,9 @@ pub struct BotConfig {
     pub limits: LimitsConfig,
     /// Logging (`[log]`).
     pub log: LogConfig,
+    /// An Amazon seller account's notifications (`[amazon]`); `None` when no SP-API client id
+    /// is configured.
+    pub amazon: Option<AmazonConfig>,
 }
 
 /// The Telegram channel (`[telegram]`).
@@ -209,6 +220,39 @@ pub struct TranscriberConfig {
     pub language: Option<String>,
 }
 
+/// The operator's SP-API application and the SQS queue Amazon's notifications arrive on
+/// (`[amazon]`). The seller's refresh token is not here: the owner sends it with
+/// `/amazon connect` and it is stored sealed by the vault.
+#[derive(Debug, Clone)]
+pub struct AmazonConfig {
+    /// The app's Login with Amazon client id (`[amazon] client_id`, env `FA_AMAZON_CLIENT_ID`).
+    pub client_id: String,
+    /// The app's client secret: env `FA_AMAZON_CLIENT_SECRET`, or the file named by
+    /// `[amazon] client_secret_file`.
+    pub client_secret: Secret,
+    /// The queue (`[amazon] queue_url`, env `FA_AMAZON_QUEUE_URL`); `None`: no queue is read,
+    /// only the scheduled checks and the tools run.
+    pub queue_url: Option<Url>,
+    /// The queue's AWS region (`[amazon] queue_region`); default: read from the queue URL's
+    /// host (`sqs.<region>.amazonaws.com`).
+    pub queue_region: Option<String>,
+    /// The IAM access key id that reads the queue (`[amazon] aws_access_key_id`, env
+    /// `AWS_ACCESS_KEY_ID`).
+    pub aws_access_key_id: Option<String>,
+    /// Its secret: env `AWS_SECRET_ACCESS_KEY`, or the file named by
+    /// `[amazon] aws_secret_access_key_file`.
+    pub aws_secret_access_key: Option<Secret>,
+    /// Another SP-API endpoint (the sandbox, tests): `[amazon] sp_api_url`, env
+    /// `FA_AMAZON_SP_API_URL`.
+    pub sp_api_url: Option<Url>,
+    /// Another Login with Amazon token endpoint (tests): `[amazon] lwa_url`, env
+    /// `FA_AMAZON_LWA_URL`.
+    pub lwa_url: Option<Url>,
+    /// Another SQS endpoint (a local `moto_server` in tests): `[amazon] sqs_endpoint`, env
+    /// `FA_AMAZON_SQS_ENDPOINT`.
+    pub sqs_endpoint: Option<Url>,
+}
+
 /// The household (`[household]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdConfig {
@@ -294,6 +338,7 @@ impl Default for BotConfig {
             household: HouseholdConfig::default(),
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
+            amazon: None,
         }
     }
 }
@@ -374,6 +419,7 @@ impl BotConfig {
         let household = root.child(&HOUSEHOLD)?;
         let limits = root.child(&LIMITS)?;
         let log = root.child(&LOG)?;
+        let amazon = root.child(&AMAZON)?;
 
         let file_data_dir = store.path("data_dir")?;
         let data_dir = env.parse(ENV_DATA_DIR, &PATH)?.or(file_data_dir);
@@ -392,6 +438,7 @@ impl BotConfig {
             household: household_config(env, &household)?,
             limits: limits_config(&limits)?,
             log: log_config(env, &log)?,
+            amazon: amazon_config(env, &amazon)?,
         })
     }
 }
@@ -579,6 +626,71 @@ fn transcriber_config(
     }))
 }
 
+fn amazon_config(
+    env: &Env<'_>,
+    section: &Section<'_>,
+) -> Result<Option<AmazonConfig>, ConfigError> {
+    let file_client_id = section.text("client_id")?;
+    let file_queue_url = section.parse("queue_url", &HTTP_URL)?;
+    let queue_region = section.text("queue_region")?;
+    let file_key_id = section.text("aws_access_key_id")?;
+    let file_sp_api = section.parse("sp_api_url", &HTTP_URL)?;
+    let file_lwa = section.parse("lwa_url", &HTTP_URL)?;
+    let file_sqs = section.parse("sqs_endpoint", &HTTP_URL)?;
+    section.path("client_secret_file")?;
+    section.path("aws_secret_access_key_file")?;
+    let Some(client_id) = env.get(ENV_AMAZON_CLIENT_ID).or(file_client_id) else {
+        return Ok(None);
+    };
+    let Some((client_secret, _)) = secret(
+        env,
+        &[ENV_AMAZON_CLIENT_SECRET],
+        section,
+        "client_secret_file",
+    )?
+    else {
+        return Err(ConfigError::new(
+            "amazon.client_secret_file",
+            format!(
+                "amazon.client_id is set but the app's client secret is not: set \
+                 {ENV_AMAZON_CLIENT_SECRET} or amazon.client_secret_file"
+            ),
+        ));
+    };
+    let queue_url = env
+        .parse(ENV_AMAZON_QUEUE_URL, &HTTP_URL)?
+        .or(file_queue_url);
+    let aws_access_key_id = env.get(ENV_AWS_ACCESS_KEY_ID).or(file_key_id);
+    let aws_secret_access_key = secret(
+        env,
+        &[ENV_AWS_SECRET_ACCESS_KEY],
+        section,
+        "aws_secret_access_key_file",
+    )?
+    .map(|(s, _)| s);
+    if queue_url.is_some() && (aws_access_key_id.is_none() || aws_secret_access_key.is_none()) {
+        return Err(ConfigError::new(
+            "amazon.queue_url",
+            format!(
+                "reading the queue needs the IAM user's keys: set {ENV_AWS_ACCESS_KEY_ID} and \
+                 {ENV_AWS_SECRET_ACCESS_KEY} (or amazon.aws_access_key_id and \
+                 amazon.aws_secret_access_key_file)"
+            ),
+        ));
+    }
+    Ok(Some(AmazonConfig {
+        client_id,
+        client_secret,
+        queue_url,
+        queue_region,
+        aws_access_key_id,
+        aws_secret_access_key,
+        sp_api_url: env.parse(ENV_AMAZON_SP_API_URL, &HTTP_URL)?.or(file_sp_api),
+        lwa_url: env.parse(ENV_AMAZON_LWA_URL, &HTTP_URL)?.or(file_lwa),
+        sqs_endpoint: env.parse(ENV_AMAZON_SQS_ENDPOINT, &HTTP_URL)?.or(file_sqs),
+    }))
+}
+
 fn household_config(env: &Env<'_>, section: &Section<'_>) -> Result<HouseholdConfig, ConfigError> {
     let name = section
         .text("name")?
@@ -650,6 +762,7 @@ static ROOT: Schema = Schema {
         "household",
         "limits",
         "log",
+        "amazon",
     ],
     secrets: &[],
 };
@@ -744,7 +857,33 @@ static LOG: Schema = Schema {
     keys: &["format", "filter"],
     secrets: &[],
 };
-static SCHEMAS: [&Schema; 10] = [
+static AMAZON: Schema = Schema {
+    path: "amazon",
+    keys: &[
+        "client_id",
+        "client_secret_file",
+        "queue_url",
+        "queue_region",
+        "aws_access_key_id",
+        "aws_secret_access_key_file",
+        "sp_api_url",
+        "lwa_url",
+        "sqs_endpoint",
+    ],
+    secrets: &[
+        InlineSecret {
+            key: "client_secret",
+            env: ENV_AMAZON_CLIENT_SECRET,
+            file_key: "client_secret_file",
+        },
+        InlineSecret {
+            key: "aws_secret_access_key",
+            env: ENV_AWS_SECRET_ACCESS_KEY,
+            file_key: "aws_secret_access_key_file",
+        },
+    ],
+};
+static SCHEMAS: [&Schema; 11] = [
     &ROOT,
     &STORE,
     &TELEGRAM,
@@ -755,6 +894,7 @@ static SCHEMAS: [&Schema; 10] = [
     &HOUSEHOLD,
     &LIMITS,
     &LOG,
+    &AMAZON,
 ];
 
 fn dotted(path: &str, key: &str) -> String {
@@ -1852,6 +1992,48 @@ format = "text"
     }
 
     #[test]
+    fn the_amazon_section_needs_its_secrets_and_takes_env_overrides() {
+        assert!(load_str("", &[]).unwrap().amazon.is_none());
+        let text = "[amazon]\nclient_id = \"amzn1.application-oa2-client.x\"\n";
+        let e = error(text, &[]);
+        assert!(e.to_string().contains("FA_AMAZON_CLIENT_SECRET"), "{e}");
+        let amazon = load_str(text, &[("FA_AMAZON_CLIENT_SECRET", "s3cret")])
+            .unwrap()
+            .amazon
+            .unwrap();
+        assert_eq!(amazon.client_secret.expose(), "s3cret");
+        assert!(amazon.queue_url.is_none());
+        assert!(!format!("{amazon:?}").contains("s3cret"));
+
+        let queue = "[amazon]\nclient_id = \"id\"\nqueue_url = \"https://sqs.eu-west-1.amazonaws.com/1/q\"\n";
+        let e = error(queue, &[("FA_AMAZON_CLIENT_SECRET", "s")]);
+        assert!(e.to_string().contains("AWS_ACCESS_KEY_ID"), "{e}");
+        let amazon = load_str(
+            queue,
+            &[
+                ("FA_AMAZON_CLIENT_SECRET", "s"),
+                ("AWS_ACCESS_KEY_ID", "AKIA"),
+                ("AWS_SECRET_ACCESS_KEY", "k"),
+                ("FA_AMAZON_SQS_ENDPOINT", "http://127.0.0.1:5000"),
+                ("FA_AMAZON_CLIENT_ID", "from-env"),
+            ],
+        )
+        .unwrap()
+        .amazon
+        .unwrap();
+        assert_eq!(amazon.client_id, "from-env");
+        assert_eq!(amazon.aws_access_key_id.as_deref(), Some("AKIA"));
+        assert_eq!(
+            amazon.sqs_endpoint.unwrap().as_str(),
+            "http://127.0.0.1:5000/"
+        );
+        // A secret written inline is refused, naming where it belongs.
+        let inline = "[amazon]\nclient_id = \"id\"\nclient_secret = \"oops\"\n";
+        let e = error(inline, &[]);
+        assert!(e.to_string().contains("client_secret_file"), "{e}");
+    }
+
+    #[test]
     fn model_and_transcriber_keys_from_env_and_from_files() {
         let config = load_str(
             "[transcriber]\nurl = \"http://localhost:8000/v1\"\n",
@@ -2388,7 +2570,17 @@ format = "text"
             })
             .collect();
         assert_ne!(text, EXAMPLE);
-        let config = load_str(&text, &[("FA_TELEGRAM_TOKEN", TOKEN)]).unwrap();
+        let config = load_str(
+            &text,
+            &[
+                ("FA_TELEGRAM_TOKEN", TOKEN),
+                ("FA_AMAZON_CLIENT_SECRET", "app-secret"),
+                ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+            ],
+        )
+        .unwrap();
+        let amazon = config.amazon.clone().unwrap();
+        assert_eq!(amazon.queue_region.as_deref(), Some("eu-west-1"));
         let telegram = config.telegram.unwrap();
         assert_eq!(telegram.owner_id, Some(123_456_789));
         assert!(telegram.webhook.is_some());

@@ -2,6 +2,8 @@
 //! configuration (a TOML file and environment overrides), sets up or opens the household's
 //! store and vault, and serves it on Telegram — or, without a token, as a chat on this terminal.
 
+mod amazon;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,7 +26,9 @@ household's owner (Ctrl-D or /quit ends it). SIGINT / SIGTERM stop it gracefully
   --status           print the status and exit
 
 Secrets come only from the environment or files: FA_TELEGRAM_TOKEN, FA_MASTER_KEY(_FILE),
-FA_OPENAI_API_KEY, FA_WEBHOOK_SECRET, FA_DATABASE_URL, or the *_file keys of the config.
+FA_OPENAI_API_KEY, FA_WEBHOOK_SECRET, FA_DATABASE_URL, FA_AMAZON_CLIENT_SECRET,
+AWS_SECRET_ACCESS_KEY, or the *_file keys of the config. An [amazon] section (or
+FA_AMAZON_CLIENT_ID) adds the seller account: /amazon, its tools and checks (docs/amazon.md).
 ";
 
 #[tokio::main]
@@ -76,15 +80,30 @@ async fn run(args: Vec<String>) -> Result<(), String> {
     }
     init_logging(&config.log);
     let console = config.telegram.is_none();
-    let bot = Bot::prepare(config, None)
+    let amazon_config = config.amazon.clone();
+    let mut bot = Bot::prepare(config, None)
         .await
         .map_err(|e| e.to_string())?;
     if status_only {
         return Ok(());
     }
-    bot.run(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut background = None;
+    if let Some(amazon_config) = &amazon_config {
+        let (wired, loops) = amazon::wire(bot, amazon_config)?;
+        bot = wired;
+        background = Some(tokio::spawn(loops.run(stop_rx)));
+    }
+    let served = bot
+        .run(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    if let Some(background) = background {
+        let _ = background.await;
+    }
+    served.map_err(|e| e.to_string())?;
     if console {
         // The terminal reader blocks in a thread that would keep the process waiting for a line.
         std::process::exit(0);

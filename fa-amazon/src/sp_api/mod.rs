@@ -257,20 +257,6 @@ impl SpApiClient {
             .await?;
         read_json(operation, &body)
     }
-
-    /// As [`call`](Self::call), with a grantless token.
-    pub(crate) async fn call_grantless<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        method: Method,
-        path: &str,
-        build: impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Result<T> {
-        let body = self
-            .call_raw(operation, Auth::Grantless, method, path, build)
-            .await?;
-        read_json(operation, &body)
-    }
 }
 
 fn read_json<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T> {

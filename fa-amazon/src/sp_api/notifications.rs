@@ -50,15 +50,17 @@ pub fn payload_version(notification_type: &str) -> &'static str {
 impl SpApiClient {
     /// Creates a destination for the SQS queue `queue_arn` (grantless).
     pub async fn create_sqs_destination(&self, name: &str, queue_arn: &str) -> Result<Destination> {
-        let body = json!({"name": name, "resourceSpecification": {"sqs": {"arn": queue_arn}}});
-        let answer: Payload<Destination> = self
-            .call_grantless(
+        let request = json!({"name": name, "resourceSpecification": {"sqs": {"arn": queue_arn}}});
+        let body = self
+            .call_raw(
                 "createDestination",
+                super::Auth::Grantless,
                 Method::POST,
                 "/notifications/v1/destinations",
-                |r| r.json(&body),
+                |r| r.json(&request),
             )
             .await?;
+        let answer: Payload<Destination> = super::read_json("createDestination", &body)?;
         Ok(answer.payload)
     }
 

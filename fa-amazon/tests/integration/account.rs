@@ -420,3 +420,103 @@ async fn the_tools_answer_owners_and_adults_only() {
         "{listing}"
     );
 }
+
+#[tokio::test]
+async fn the_owner_connects_and_routes_from_the_chat() {
+    use fa_amazon::commands::AmazonCommand;
+    use fa_core::engine::ChatCommand;
+
+    let s = setup().await;
+    s.mock.lwa_grants("Atza|t", 3600).await;
+    let ben = s
+        .store
+        .add_member(s.owner.household_id, NewMember::new("Ben", Role::Adult))
+        .await
+        .unwrap();
+    let command = AmazonCommand(s.accounts.clone());
+    let mut registry = JobRegistry::with_builtins();
+    fa_amazon::jobs::register(&mut registry, s.accounts.clone());
+    let scheduler: Arc<dyn Scheduler> =
+        Arc::new(StoreScheduler::new(s.store.clone(), registry).with_clock(s.clock.clone()));
+    let ctx = |member: &Member| {
+        ToolContext::new(
+            member.clone(),
+            s.store.clone(),
+            scheduler.clone(),
+            s.clock.clone(),
+        )
+    };
+    let (as_owner, as_ben) = (ctx(&s.owner), ctx(&ben));
+    assert_eq!(command.name(), "amazon");
+    assert!(command.allowed_for(Role::Adult) && !command.allowed_for(Role::Child));
+
+    let refused = command
+        .run(&as_ben, "connect eu A1PA6795UKMFR9 Atzr|x")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("only the owner"), "{refused}");
+    let connected = command
+        .run(
+            &as_owner,
+            "connect eu A1PA6795UKMFR9,A13V1IB3VIYZZH Atzr|from-chat",
+        )
+        .await
+        .unwrap();
+    assert!(
+        connected.contains("A1PA6795UKMFR9, A13V1IB3VIYZZH"),
+        "{connected}"
+    );
+    assert!(connected.contains("delete your message"), "{connected}");
+    assert!(connected.contains("Scheduled 4 check(s)"), "{connected}");
+    let kinds: Vec<String> = scheduler
+        .jobs(s.owner.scope())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "amazon_reconcile_orders",
+            "amazon_seller_feedback",
+            "amazon_review_topics",
+            "amazon_sales_digest"
+        ]
+    );
+    let account = s
+        .accounts
+        .for_household(s.owner.household_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.settings().region, Region::Eu);
+
+    let routed = command
+        .run(&as_owner, "route ben orders daily 18:00 quiet 22:00-07:00")
+        .await
+        .unwrap();
+    assert_eq!(
+        routed,
+        "Ben now receives ORDER_CHANGE, daily digest at 18:00, quiet 22:00-07:00."
+    );
+    let rules = s.store.route_rules(s.owner.household_id).await.unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].member_id, ben.id);
+    let state = command.run(&as_ben, "").await.unwrap();
+    assert!(
+        state.contains("- Ben: ORDER_CHANGE, daily digest at 18:00"),
+        "{state}"
+    );
+    assert!(command.run(&as_owner, "route nobody orders").await.is_err());
+    assert!(command.run(&as_owner, "route ben pizza").await.is_err());
+    let removed = command.run(&as_owner, "unroute Ben").await.unwrap();
+    assert_eq!(removed, "Removed 1 rule(s) of Ben.");
+    assert!(
+        s.store
+            .route_rules(s.owner.household_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -22,6 +22,7 @@
 mod access;
 mod account;
 mod channel;
+mod command;
 mod console;
 mod limiter;
 mod metrics;
@@ -36,6 +37,7 @@ use tracing::Instrument;
 
 pub use access::new_code;
 pub use channel::{Channel, Inbound, InboundContent, Outbound, ReminderAction};
+pub use command::ChatCommand;
 pub use console::ConsoleChannel;
 pub use limiter::RateLimit;
 pub use metrics::MetricsSnapshot;
@@ -76,6 +78,7 @@ pub struct AppBuilder {
     runner_options: RunnerOptions,
     registry: Option<JobRegistry>,
     setup: Option<(MemberScope, Secret)>,
+    commands: Vec<Arc<dyn ChatCommand>>,
 }
 
 impl AppBuilder {
@@ -140,6 +143,12 @@ impl AppBuilder {
         self
     }
 
+    /// Answers `/name …` with `command` (see [`ChatCommand`]); add as many as needed.
+    pub fn command(mut self, command: Arc<dyn ChatCommand>) -> Self {
+        self.commands.push(command);
+        self
+    }
+
     /// The job kinds (default: the built-in ones).
     pub fn job_registry(mut self, registry: JobRegistry) -> Self {
         self.registry = Some(registry);
@@ -187,6 +196,7 @@ impl AppBuilder {
                     None => Gate::default(),
                 },
                 clock: self.clock,
+                commands: self.commands,
             }),
         })
     }
@@ -203,6 +213,7 @@ struct AppInner {
     runner_options: RunnerOptions,
     gate: Gate,
     clock: Arc<dyn Clock>,
+    commands: Vec<Arc<dyn ChatCommand>>,
 }
 
 /// A running family assistant: store, scheduler, assistant and channels. Cheap to clone.
@@ -244,6 +255,7 @@ impl App {
             runner_options: RunnerOptions::default(),
             registry: None,
             setup: None,
+            commands: Vec::new(),
         }
     }
 
@@ -432,6 +444,29 @@ impl App {
                     account::answer(&inner.store, inner.clock.as_ref(), member, text).await
                 {
                     send(channel, chat_id, answer?).await;
+                    return Ok(Reply::default());
+                }
+                if let Some((command, arguments)) = command::find(&inner.commands, text) {
+                    let answer = if command.allowed_for(member.role) {
+                        let scheduler: Arc<dyn Scheduler> = inner.scheduler.clone();
+                        let ctx = crate::assistant::ToolContext::new(
+                            member.clone(),
+                            inner.store.clone(),
+                            scheduler,
+                            inner.clock.clone(),
+                        );
+                        match command.run(&ctx, arguments).await {
+                            Ok(answer) => answer,
+                            Err(crate::assistant::ToolError::Internal) => format!(
+                                "/{}: something went wrong on my side; it has been logged.",
+                                command.name()
+                            ),
+                            Err(error) => format!("/{}: {error}", command.name()),
+                        }
+                    } else {
+                        format!("/{} is not available to you.", command.name())
+                    };
+                    send(channel, chat_id, Outbound::Text(answer)).await;
                     return Ok(Reply::default());
                 }
                 (text.clone(), None)

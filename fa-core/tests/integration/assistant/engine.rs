@@ -156,3 +156,66 @@ async fn strangers_are_turned_away_and_fast_senders_are_limited() {
     assert_eq!(metrics.rate_limited, 1);
     assert_eq!(metrics.turns, 3);
 }
+
+/// `/ping …` answered by code, for owners and adults (the default).
+struct Ping;
+
+#[async_trait::async_trait]
+impl fa_core::engine::ChatCommand for Ping {
+    fn name(&self) -> &str {
+        "ping"
+    }
+
+    fn description(&self) -> &str {
+        "answers pong"
+    }
+
+    async fn run(
+        &self,
+        ctx: &fa_core::assistant::ToolContext,
+        arguments: &str,
+    ) -> Result<String, fa_core::assistant::ToolError> {
+        if arguments == "fail" {
+            return Err(fa_core::assistant::ToolError::failed("as asked"));
+        }
+        Ok(format!("pong {} {arguments}", ctx.member().display_name))
+    }
+}
+
+#[tokio::test]
+async fn adapter_commands_are_answered_by_code_and_kept_out_of_the_history() {
+    let h = Harness::new().await;
+    h.store
+        .link_identity(h.ana.scope(), &ChannelIdentity::new("console", "owner"))
+        .await
+        .unwrap();
+    // The model is never asked: a command that reached it would fail the turn.
+    let (channel, mut screen) = console("owner");
+    let app = App::builder(h.store.clone())
+        .clock(h.clock.clone())
+        .model(Arc::new(ScriptedModel::new([])))
+        .channel(channel)
+        .command(Arc::new(Ping))
+        .build()
+        .unwrap();
+    let running = tokio::spawn({
+        let app = app.clone();
+        async move { app.run(std::future::pending()).await }
+    });
+    screen.type_line("/ping secret-token-123").await;
+    screen.read_until("pong Ana secret-token-123").await;
+    screen.type_line("/PING@FamilyBot fail").await;
+    screen.read_until("/ping: as asked").await;
+    for conversation in h.store.conversations(h.ana.scope()).await.unwrap() {
+        let history = h
+            .store
+            .recent_messages(h.ana.scope(), conversation.id, 50)
+            .await
+            .unwrap();
+        assert!(
+            history.iter().all(|m| !m.content.contains("secret-token")),
+            "{history:?}"
+        );
+    }
+    running.abort();
+}
