@@ -145,6 +145,15 @@ impl Error {
         }
     }
 
+    /// A transport error, without the URL (it can carry a pre-signed download link).
+    #[cfg(feature = "sp-api")]
+    pub(crate) fn network(operation: &'static str, error: reqwest::Error) -> Self {
+        Error::Network {
+            operation,
+            reason: error.without_url().to_string(),
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field,

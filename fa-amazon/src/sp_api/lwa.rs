@@ -144,15 +144,9 @@ impl TokenSource {
             .form(&form)
             .send()
             .await
-            .map_err(|e| Error::Network {
-                operation: OP,
-                reason: e.without_url().to_string(),
-            })?;
+            .map_err(|e| Error::network(OP, e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| Error::Network {
-            operation: OP,
-            reason: e.without_url().to_string(),
-        })?;
+        let body = response.bytes().await.map_err(|e| Error::network(OP, e))?;
         if status.is_success() {
             let answer: TokenAnswer =
                 serde_json::from_slice(&body).map_err(|e| Error::Malformed {

@@ -300,10 +300,7 @@ impl SpApiClient {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(error) => {
-                    let error = Error::Network {
-                        operation,
-                        reason: error.without_url().to_string(),
-                    };
+                    let error = Error::network(operation, error);
                     self.backoff_or_fail(operation, &mut attempt, None, error)
                         .await?;
                     continue;
@@ -317,10 +314,10 @@ impl SpApiClient {
             {
                 inner.limits.observe_header(operation, limit);
             }
-            let body = response.bytes().await.map_err(|e| Error::Network {
-                operation,
-                reason: e.without_url().to_string(),
-            })?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Error::network(operation, e))?;
             if status.is_success() {
                 return Ok(body.to_vec());
             }

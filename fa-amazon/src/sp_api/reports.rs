@@ -153,10 +153,7 @@ impl SpApiClient {
             .get(&document.url)
             .send()
             .await
-            .map_err(|e| Error::Network {
-                operation: OP,
-                reason: e.without_url().to_string(),
-            })?;
+            .map_err(|e| Error::network(OP, e))?;
         if !response.status().is_success() {
             return Err(Error::Api {
                 operation: OP,
@@ -166,10 +163,7 @@ impl SpApiClient {
                     .to_owned(),
             });
         }
-        let bytes = response.bytes().await.map_err(|e| Error::Network {
-            operation: OP,
-            reason: e.without_url().to_string(),
-        })?;
+        let bytes = response.bytes().await.map_err(|e| Error::network(OP, e))?;
         match document.compression_algorithm.as_deref() {
             Some(algorithm) if algorithm.eq_ignore_ascii_case("GZIP") => {
                 let mut out = Vec::new();
