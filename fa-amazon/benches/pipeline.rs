@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fa_amazon::sqs::{SqsNotificationSource, SqsOptions};
-use fa_amazon::testing::{TestQueue, distinct_notifications, sqs_endpoint};
+use fa_amazon::testing::{TestQueue, distinct_notifications, shop_household, sqs_endpoint};
 use fa_amazon::{AmazonEventRenderer, SpApiNotification};
 use fa_core::routing::EventRouter;
 use fa_core::*;
@@ -38,16 +38,7 @@ fn burst(n: usize) -> Vec<String> {
 }
 
 async fn household(store: &DynStore) -> HouseholdId {
-    let home = store.create_household("Shop").await.unwrap();
-    let owner = store
-        .add_member(home.id, NewMember::new("Ana", Role::Owner))
-        .await
-        .unwrap();
-    store
-        .add_route_rule(owner.scope(), RouteSpec::all())
-        .await
-        .unwrap();
-    home.id
+    shop_household(store).await.unwrap().id
 }
 
 /// Runs the pipeline with `workers` concurrent consumers, each taking every `workers`-th batch

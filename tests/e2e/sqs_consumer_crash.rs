@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fa_amazon::testing::{TestQueue, distinct_notifications, sqs_endpoint};
+use fa_amazon::testing::{TestQueue, distinct_notifications, shop_household, sqs_endpoint};
 use fa_core::*;
 
 use super::scheduler_processes::{XorShift, seed};
@@ -39,15 +39,7 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_routes_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fa.db");
     let store: DynStore = Arc::new(SqliteStore::open(&path).await.unwrap());
-    let home = store.create_household("Shop").await.unwrap();
-    let owner = store
-        .add_member(home.id, NewMember::new("Ana", Role::Owner))
-        .await
-        .unwrap();
-    store
-        .add_route_rule(owner.scope(), RouteSpec::all())
-        .await
-        .unwrap();
+    let home = shop_household(&store).await.unwrap();
     let args: Vec<String> = [
         "--sqlite",
         path.to_str().unwrap(),

@@ -97,6 +97,22 @@ pub fn distinct_notifications(prefix: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// A household "Shop" whose owner Ana receives every event as it comes (one rule, all
+/// kinds): the smallest setup that routes what a source stores.
+pub async fn shop_household(store: &fa_core::DynStore) -> fa_core::Result<fa_core::Household> {
+    let home = store.create_household("Shop").await?;
+    let owner = store
+        .add_member(
+            home.id,
+            fa_core::NewMember::new("Ana", fa_core::Role::Owner),
+        )
+        .await?;
+    store
+        .add_route_rule(owner.scope(), fa_core::RouteSpec::all())
+        .await?;
+    Ok(home)
+}
+
 /// The LWA token path on the mock.
 pub const LWA_PATH: &str = "/auth/o2/token";
 

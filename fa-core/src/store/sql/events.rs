@@ -1,57 +1,6 @@
 macro_rules! impl_event_store {
     ($store:ty) => {
         impl $store {
-            /// Stores a validated event on `conn` (a pooled connection or an open transaction)
-            /// unless its key is already stored.
-            async fn record_event_in(
-                &self,
-                conn: &mut <<Self as $crate::store::sql::SqlBackend>::Db as sqlx::Database>::Connection,
-                household: $crate::HouseholdId,
-                event: $crate::NewInboundEvent,
-            ) -> $crate::Result<$crate::Recorded> {
-                let stored = $crate::InboundEvent {
-                    id: $crate::InboundEventId::new(),
-                    household_id: household,
-                    source: event.source,
-                    idempotency_key: event.idempotency_key,
-                    kind: event.kind,
-                    payload: event.payload,
-                    received_at: self.now(),
-                    processed_at: None,
-                };
-                let inserted = sqlx::query(
-                    "INSERT INTO fa_inbound_events \
-                     (id, household_id, source, idempotency_key, kind, payload, received_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (household_id, source, idempotency_key) DO NOTHING",
-                )
-                .bind(stored.id.as_uuid())
-                .bind(household.as_uuid())
-                .bind(&stored.source)
-                .bind(&stored.idempotency_key)
-                .bind(&stored.kind)
-                .bind(sqlx::types::Json(&stored.payload))
-                .bind($crate::store::sql::micros(stored.received_at))
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| self.insert_err(e, "inbound event", stored.id.to_string(), "household"))?;
-                if inserted.rows_affected() == 1 {
-                    return Ok($crate::Recorded::New(stored));
-                }
-                let existing = sqlx::query_as::<_, $crate::store::sql::EventRow>(
-                    "SELECT id, household_id, source, idempotency_key, kind, payload, received_at, processed_at \
-                     FROM fa_inbound_events \
-                     WHERE household_id = $1 AND source = $2 AND idempotency_key = $3",
-                )
-                .bind(household.as_uuid())
-                .bind(&stored.source)
-                .bind(&stored.idempotency_key)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| self.err(e))?;
-                Ok($crate::Recorded::Duplicate(existing.try_into()?))
-            }
-
             /// Inserts a batch of validated events inside `tx` (each once per key) and returns,
             /// in order, whether each was new or the stored row it duplicates.
             async fn record_batch_in(
@@ -153,9 +102,10 @@ macro_rules! impl_event_store {
                 household: $crate::HouseholdId,
                 event: $crate::NewInboundEvent,
             ) -> $crate::Result<$crate::Recorded> {
-                event.validate()?;
-                let mut conn = self.pool.acquire().await.map_err(|e| self.err(e))?;
-                self.record_event_in(&mut conn, household, event).await
+                self.record_events(household, vec![event])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| $crate::Error::corrupt("inbound event", "recording one event returned none"))
             }
 
             async fn recent_events(

@@ -105,79 +105,79 @@ macro_rules! impl_routing_store {
             ) -> $crate::Result<(u32, u32)> {
                 use $crate::store::sql::{micros, multi_row_insert};
                 let anonymous = Self::ANONYMOUS_PARAMETERS;
-                    let mut notes = Vec::new();
-                    let mut lines = Vec::new();
-                    for (event_id, delivery) in deliveries {
-                        match &delivery.action {
-                            $crate::RouteAction::Notify(n) => notes.push((delivery.member_id, n)),
-                            $crate::RouteAction::Digest { channel, line, due_at } => {
-                                lines.push((event_id, delivery.member_id, channel, line, *due_at))
-                            }
+                let mut notes = Vec::new();
+                let mut lines = Vec::new();
+                for (event_id, delivery) in deliveries {
+                    match &delivery.action {
+                        $crate::RouteAction::Notify(n) => notes.push((delivery.member_id, n)),
+                        $crate::RouteAction::Digest { channel, line, due_at } => {
+                            lines.push((event_id, delivery.member_id, channel, line, *due_at))
                         }
                     }
-                    let (mut notifications, mut digest_items) = (0u32, 0u32);
-                    for part in notes.chunks(1_000) {
-                        let sql = format!(
-                            "{} ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
-                            multi_row_insert(
-                                "INSERT INTO fa_notifications (id, household_id, member_id, channel, \
-                                 idempotency_key, body, next_attempt_at, created_at, updated_at, status, attempts)",
-                                9,
-                                part.len(),
-                                ",'queued',0",
-                                anonymous,
-                            )
-                        );
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for (member, notification) in part {
-                            query = query
-                                .bind($crate::NotificationId::new().as_uuid())
-                                .bind(household.as_uuid())
-                                .bind(member.as_uuid())
-                                .bind(&notification.channel)
-                                .bind(&notification.idempotency_key)
-                                .bind(&notification.body)
-                                .bind(notification.not_before.map_or(now, micros))
-                                .bind(now)
-                                .bind(now);
-                        }
-                        let written = query.execute(&mut **tx).await.map_err(|e| {
-                            self.insert_err(e, "notification", "a routed notification", "member")
-                        })?;
-                        notifications +=
-                            u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                }
+                let (mut notifications, mut digest_items) = (0u32, 0u32);
+                for part in notes.chunks(1_000) {
+                    let sql = format!(
+                        "{} ON CONFLICT (household_id, member_id, idempotency_key) DO NOTHING",
+                        multi_row_insert(
+                            "INSERT INTO fa_notifications (id, household_id, member_id, channel, \
+                             idempotency_key, body, next_attempt_at, created_at, updated_at, status, attempts)",
+                            9,
+                            part.len(),
+                            ",'queued',0",
+                            anonymous,
+                        )
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (member, notification) in part {
+                        query = query
+                            .bind($crate::NotificationId::new().as_uuid())
+                            .bind(household.as_uuid())
+                            .bind(member.as_uuid())
+                            .bind(&notification.channel)
+                            .bind(&notification.idempotency_key)
+                            .bind(&notification.body)
+                            .bind(notification.not_before.map_or(now, micros))
+                            .bind(now)
+                            .bind(now);
                     }
-                    for part in lines.chunks(1_000) {
-                        let sql = format!(
-                            "{} ON CONFLICT (household_id, member_id, event_id) DO NOTHING",
-                            multi_row_insert(
-                                "INSERT INTO fa_digest_items \
-                                 (id, household_id, member_id, event_id, channel, line, due_at, created_at)",
-                                8,
-                                part.len(),
-                                "",
-                                anonymous,
-                            )
-                        );
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for (event, member, channel, line, due_at) in part {
-                            query = query
-                                .bind($crate::DigestItemId::new().as_uuid())
-                                .bind(household.as_uuid())
-                                .bind(member.as_uuid())
-                                .bind(event.as_uuid())
-                                .bind(*channel)
-                                .bind(*line)
-                                .bind(micros(*due_at))
-                                .bind(now);
-                        }
-                        let written = query.execute(&mut **tx).await.map_err(|e| {
-                            self.insert_err(e, "digest item", "a routed digest line", "member")
-                        })?;
-                        digest_items +=
-                            u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                    let written = query.execute(&mut **tx).await.map_err(|e| {
+                        self.insert_err(e, "notification", "a routed notification", "member")
+                    })?;
+                    notifications +=
+                        u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                }
+                for part in lines.chunks(1_000) {
+                    let sql = format!(
+                        "{} ON CONFLICT (household_id, member_id, event_id) DO NOTHING",
+                        multi_row_insert(
+                            "INSERT INTO fa_digest_items \
+                             (id, household_id, member_id, event_id, channel, line, due_at, created_at)",
+                            8,
+                            part.len(),
+                            "",
+                            anonymous,
+                        )
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (event, member, channel, line, due_at) in part {
+                        query = query
+                            .bind($crate::DigestItemId::new().as_uuid())
+                            .bind(household.as_uuid())
+                            .bind(member.as_uuid())
+                            .bind(event.as_uuid())
+                            .bind(*channel)
+                            .bind(*line)
+                            .bind(micros(*due_at))
+                            .bind(now);
                     }
-                    Ok((notifications, digest_items))
+                    let written = query.execute(&mut **tx).await.map_err(|e| {
+                        self.insert_err(e, "digest item", "a routed digest line", "member")
+                    })?;
+                    digest_items +=
+                        u32::try_from(written.rows_affected()).unwrap_or(u32::MAX);
+                }
+                Ok((notifications, digest_items))
             }
         }
 
