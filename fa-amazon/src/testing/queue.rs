@@ -118,6 +118,31 @@ impl TestQueue {
     pub async fn dead_letters(&self) -> Result<u64> {
         depth(&self.client, &self.dlq_url).await
     }
+
+    /// The distinct bodies on the dead-letter queue. Reads them all, leaving them hidden for a
+    /// minute. SQS is at-least-once and can hold a message on the dead-letter queue more than
+    /// once, so tests compare these distinct bodies rather than a count. Moto has a race here:
+    /// a concurrent delete can undo a move to the dead-letter queue, and the message is then
+    /// moved a second time.
+    pub async fn dead_letter_bodies(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut bodies = std::collections::BTreeSet::new();
+        loop {
+            let out = self
+                .client
+                .receive_message()
+                .queue_url(&self.dlq_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(60)
+                .send()
+                .await
+                .map_err(sdk("ReceiveMessage"))?;
+            let messages = out.messages();
+            if messages.is_empty() {
+                return Ok(bodies);
+            }
+            bodies.extend(messages.iter().filter_map(|m| m.body().map(str::to_owned)));
+        }
+    }
 }
 
 async fn attribute(
