@@ -7,6 +7,8 @@ pub mod account;
 #[cfg(feature = "sp-api")]
 pub mod commands;
 mod error;
+#[cfg(all(feature = "sp-api", feature = "sqs"))]
+pub mod integration;
 #[cfg(feature = "sp-api")]
 pub mod jobs;
 pub mod notification;

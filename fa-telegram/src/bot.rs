@@ -28,6 +28,7 @@ use fa_core::{
 };
 use serde_json::{Value, json};
 
+use crate::amazon::AmazonIntegration;
 use crate::api::BotApi;
 use crate::channel::{ALLOWED_UPDATES, TelegramChannel};
 use crate::config::{BotConfig, LogConfig, LogFormat, ModelProvider};
@@ -288,14 +289,67 @@ impl Bot {
     /// Serves until `shutdown` completes (see [`shutdown_signal`]): on Telegram when a token is
     /// configured, else as a chat on this terminal (Ctrl-D or `/quit` ends it). Then stops
     /// taking updates, lets turns under way finish, and returns.
+    ///
+    /// With an `[amazon]` section (feature `amazon`), the seller account's tools, job kinds and
+    /// `/amazon` command are added, and the SQS consumer and the event router run beside the
+    /// bot until it stops.
     pub async fn run(
-        self,
+        mut self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), BotError> {
-        match self.config.telegram.clone() {
-            Some(telegram) => self.run_telegram(telegram, shutdown).await,
-            None => self.run_console(shutdown).await,
+        let amazon = self.equip_amazon()?;
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let stop = Arc::new(stop);
+        let background = amazon.map(|amazon| {
+            let mut stopped = stop.subscribe();
+            tokio::spawn(async move {
+                amazon
+                    .run(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            })
+        });
+        let signal = {
+            let stop = stop.clone();
+            async move {
+                shutdown.await;
+                stop.send_replace(true);
+            }
+        };
+        let served = match self.config.telegram.clone() {
+            Some(telegram) => self.run_telegram(telegram, signal).await,
+            None => self.run_console(signal).await,
+        };
+        // The console also ends on Ctrl-D, without the signal: stop the loops beside it.
+        stop.send_replace(true);
+        if let Some(background) = background {
+            let _ = background.await;
         }
+        served
+    }
+
+    /// The `[amazon]` integration, its tools, job kinds and command added to the bot's.
+    fn equip_amazon(&mut self) -> Result<Option<Arc<AmazonIntegration>>, BotError> {
+        let Some(config) = &self.config.amazon else {
+            return Ok(None);
+        };
+        let amazon = crate::amazon::integration(
+            config,
+            self.store.clone(),
+            self.vault.clone(),
+            self.household.id,
+            self.clock.clone(),
+        )?;
+        amazon
+            .add_tools(
+                self.tools
+                    .get_or_insert_with(fa_core::assistant::tools::builtin_toolbox),
+            )
+            .map_err(|e| BotError::Other(format!("amazon tools: {e}")))?;
+        amazon.register_jobs(self.registry.get_or_insert_with(JobRegistry::with_builtins));
+        self.commands.push(amazon.command());
+        Ok(Some(Arc::new(amazon)))
     }
 
     async fn run_console(

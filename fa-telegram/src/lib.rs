@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod amazon;
 pub mod api;
 pub mod bot;
 mod channel;

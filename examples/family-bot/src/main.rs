@@ -2,8 +2,6 @@
 //! configuration (a TOML file and environment overrides), sets up or opens the household's
 //! store and vault, and serves it on Telegram — or, without a token, as a chat on this terminal.
 
-mod amazon;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -80,30 +78,15 @@ async fn run(args: Vec<String>) -> Result<(), String> {
     }
     init_logging(&config.log);
     let console = config.telegram.is_none();
-    let amazon_config = config.amazon.clone();
-    let mut bot = Bot::prepare(config, None)
+    let bot = Bot::prepare(config, None)
         .await
         .map_err(|e| e.to_string())?;
     if status_only {
         return Ok(());
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut background = None;
-    if let Some(amazon_config) = &amazon_config {
-        let (wired, loops) = amazon::wire(bot, amazon_config)?;
-        bot = wired;
-        background = Some(tokio::spawn(loops.run(stop_rx)));
-    }
-    let served = bot
-        .run(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
-    if let Some(background) = background {
-        let _ = background.await;
-    }
-    served.map_err(|e| e.to_string())?;
+    bot.run(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     if console {
         // The terminal reader blocks in a thread that would keep the process waiting for a line.
         std::process::exit(0);

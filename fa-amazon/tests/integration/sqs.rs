@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fa_amazon::AmazonEventRenderer;
+use fa_amazon::account::AmazonApp;
+use fa_amazon::integration::AmazonIntegration;
 use fa_amazon::sqs::{SqsNotificationSource, SqsOptions};
 use fa_amazon::testing::TestQueue;
 use fa_core::routing::EventRouter;
@@ -168,4 +170,70 @@ async fn a_store_that_fails_leaves_the_messages_on_the_queue() {
     let err = source.poll_once().await.unwrap_err();
     assert!(err.to_string().contains("not found"), "{err}");
     assert_eq!(queues.depth().await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_integration_consumes_routes_and_stops_when_asked() {
+    let Some(endpoint) = endpoint() else {
+        eprintln!("skipped: FA_TEST_SQS_URL is not set");
+        return;
+    };
+    let queues = TestQueue::create(&endpoint, 5).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-06-01T10:00:00Z".parse().unwrap()));
+    let (store, home, owner) = store_with_owner(&dir, clock.clone()).await;
+    store
+        .add_route_rule(owner.scope(), RouteSpec::all())
+        .await
+        .unwrap();
+    let vault = Arc::new(fa_core::Vault::new(fa_core::MasterKey::generate().unwrap()));
+    let app = AmazonApp::new("client", fa_core::Secret::new("secret"));
+    let amazon = AmazonIntegration::new(store.clone(), vault, home.id, app)
+        .with_clock(clock)
+        .with_queue_options(
+            &queues.config,
+            SqsOptions::default().wait_time(Duration::from_secs(1)),
+        );
+
+    // What it adds to an app: four read-only tools, four job kinds, `/amazon`.
+    let mut tools = fa_core::assistant::Toolbox::default();
+    amazon.add_tools(&mut tools).unwrap();
+    assert_eq!(tools.len(), 4);
+    let mut jobs = fa_core::scheduler::JobRegistry::new();
+    amazon.register_jobs(&mut jobs);
+    assert_eq!(jobs.names().len(), 4, "{:?}", jobs.names());
+    assert_eq!(amazon.command().name(), "amazon");
+
+    queues
+        .send(&[fixture("fba_outbound_shipment_status.json")])
+        .await
+        .unwrap();
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let amazon = Arc::new(amazon);
+    let running = tokio::spawn({
+        let amazon = amazon.clone();
+        async move {
+            amazon
+                .run(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        }
+    });
+    // Waits on the real queue (not on time): the consumer stores, the router routes.
+    let due = "2026-06-01T10:00:00Z".parse().unwrap();
+    let mut outbox = Vec::new();
+    for _ in 0..300 {
+        outbox = store.due_notifications(home.id, due, 10).await.unwrap();
+        if !outbox.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox.len(), 1, "nothing was routed within 30 s");
+    assert_eq!(outbox[0].member_id, owner.id);
+    stop.send_replace(true);
+    let stats = running.await.unwrap().expect("a queue was configured");
+    assert_eq!((stats.received, stats.stored), (1, 1), "{stats:?}");
+    assert_eq!(queues.depth().await.unwrap(), 0);
 }
