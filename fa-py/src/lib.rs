@@ -4,6 +4,7 @@
 // workspace lints everywhere else.
 #![allow(clippy::useless_conversion)]
 
+mod amazon;
 mod assistant;
 mod bot;
 mod bridge;
@@ -34,6 +35,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<assistant::ReplyStream>()?;
     m.add_class::<bot::Bot>()?;
     m.add_class::<transcribe::Transcriber>()?;
+    m.add_class::<amazon::EventRouter>()?;
+    m.add_class::<amazon::SellerAccounts>()?;
+    m.add_class::<amazon::SqsConsumer>()?;
+    m.add_function(wrap_pyfunction!(amazon::parse_notification, m)?)?;
     m.add_function(wrap_pyfunction!(store::open_store, m)?)?;
     m.add_function(wrap_pyfunction!(store::generate_master_key, m)?)?;
     m.add_function(wrap_pyfunction!(dates::parse_when, m)?)?;

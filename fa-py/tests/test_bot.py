@@ -159,6 +159,27 @@ async def test_python_job_kinds_run_in_the_bot(telegram: Telegram, tmp_path: Pat
     assert answered and "Time to check the pantry" in telegram.sent[0]["text"]
 
 
+async def test_an_amazon_section_gives_the_bot_the_seller_commands(telegram: Telegram, tmp_path: Path) -> None:
+    # The same [amazon] section as family-bot's; no queue, so only the command, tools and jobs.
+    env = {
+        **telegram.env(tmp_path),
+        "FA_AMAZON_CLIENT_ID": "amzn1.application-oa2-client.test",
+        "FA_AMAZON_CLIENT_SECRET": "client-secret",
+        "FA_AMAZON_SP_API_URL": telegram.server.url,
+        "FA_AMAZON_LWA_URL": telegram.server.url + "/auth/o2/token",
+    }
+    bot = await Bot.prepare(env=env)
+    telegram.batches.append([text_update(1, "/amazon status")])
+    run = asyncio.ensure_future(bot.run())
+    answered = await asyncio.get_running_loop().run_in_executor(None, telegram.answered.wait, 60)
+    bot.stop()
+    await asyncio.wait_for(run, 60)
+    # MarkdownV2 escapes the full stop.
+    assert answered and "No seller account is connected\\." in telegram.sent[0]["text"]
+    menus = [r.body for r in telegram.server.calls(f"/bot{TOKEN}/setMyCommands")]
+    assert "amazon" in [c["command"] for c in menus[0]["commands"]]
+
+
 async def test_a_refused_token_is_unauthorized(telegram: Telegram, tmp_path: Path) -> None:
     # https://core.telegram.org/bots/api#making-requests: an error is {"ok": false,
     # "error_code", "description"}; a revoked token gets 401 Unauthorized.

@@ -11,11 +11,14 @@ _Data = Any
 __all__ = [
     "Assistant",
     "Bot",
+    "EventRouter",
     "ManualClock",
     "Model",
     "ReplyStream",
     "Runner",
     "Scheduler",
+    "SellerAccounts",
+    "SqsConsumer",
     "Store",
     "Transcriber",
     "__version__",
@@ -23,6 +26,7 @@ __all__ = [
     "noop",
     "noop_yield",
     "open_store",
+    "parse_notification",
     "parse_reminder",
     "parse_when",
     "shutdown",
@@ -178,6 +182,13 @@ class Store:
     def event(self, household: str, event: str) -> Awaitable[_Data]: ...
     def unprocessed_events(self, household: str, limit: int) -> Awaitable[_Data]: ...
     def mark_event_processed(self, household: str, event: str) -> Awaitable[bool]: ...
+    def recent_events(
+        self, household: str, source: str, kinds: List[str] = ..., limit: int = ...
+    ) -> Awaitable[_Data]: ...
+    def add_route_rule(self, household: str, member: str, spec: Dict[str, Any]) -> Awaitable[_Data]: ...
+    def route_rules(self, household: str) -> Awaitable[_Data]: ...
+    def delete_route_rule(self, household: str, member: str, rule: str) -> Awaitable[bool]: ...
+    def failed_events(self, household: str, limit: int) -> Awaitable[_Data]: ...
     def enqueue_notification(
         self,
         household: str,
@@ -414,3 +425,58 @@ class Transcriber:
     def transcribe(
         self, audio: bytes, file_name: str, mime_type: str, language: Optional[str] = None
     ) -> Awaitable[_Data]: ...
+
+@final
+class EventRouter:
+    def __new__(cls, store: Store) -> EventRouter: ...
+    def route_pending(self, household: str) -> Awaitable[_Data]: ...
+    def flush_digests(self, household: str) -> Awaitable[int]: ...
+
+@final
+class SellerAccounts:
+    def __new__(
+        cls,
+        store: Store,
+        client_id: str,
+        client_secret: str,
+        sp_api_url: Optional[str] = None,
+        lwa_url: Optional[str] = None,
+    ) -> SellerAccounts: ...
+    def connect(
+        self,
+        household: str,
+        member: str,
+        refresh_token: str,
+        region: str,
+        marketplaces: List[str],
+        label: str = ...,
+        review_asins: List[str] = ...,
+    ) -> Awaitable[_Data]: ...
+    def account(self, household: str) -> Awaitable[Optional[_Data]]: ...
+    def reconcile(self, household: str, window: float = ...) -> Awaitable[_Data]: ...
+    def sales_since(self, household: str, since: str) -> Awaitable[_Data]: ...
+
+@final
+class SqsConsumer:
+    def __new__(
+        cls,
+        store: Store,
+        household: str,
+        queue_url: str,
+        region: str,
+        access_key_id: str,
+        secret_access_key: str,
+        endpoint_url: Optional[str] = None,
+        router: Optional[EventRouter] = None,
+        wait_time: float = ...,
+        visibility_timeout: float = ...,
+        heartbeat: float = ...,
+        malformed_visibility: float = ...,
+        batch_size: int = ...,
+    ) -> SqsConsumer: ...
+    def poll_once(self) -> Awaitable[_Data]: ...
+    def stats(self) -> _Data: ...
+    def run(self) -> Awaitable[_Data]: ...
+    def stop(self) -> None: ...
+
+def parse_notification(body: str) -> _Data: ...

@@ -21,7 +21,8 @@ __all__ = [
     "AuditEntry", "AssistantProfile", "PendingAction", "ConversationSummary", "Job",
     "Occurrence", "Upcoming", "Reply", "TickReport", "StoreStatus", "ModelInfo", "Firing",
     "ToolCall", "When", "Trigger", "RotationReport", "TelegramLogin", "Transcript",
-    "ModelMessage",
+    "ModelMessage", "QuietHours", "DeliveryMode", "RouteSpec", "RouteRule", "RouteCommit",
+    "FailedEvent",
 ]
 
 
@@ -467,6 +468,113 @@ class ModelMessage:
     role: str
     content: str
     tool_calls: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _clock_minute(text: str, field: str) -> int:
+    from .errors import InvalidInput
+
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if match is None:
+        raise InvalidInput(f"{field}: {text!r} is not a time of day like 22:00")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Hours in which routed messages are held and sent when they end, in minutes after the
+    member's local midnight; ``start_minute > end_minute`` wraps midnight (22:00-07:00)."""
+
+    start_minute: int
+    end_minute: int
+
+    @staticmethod
+    def between(start: str, end: str) -> QuietHours:
+        """Quiet from ``start`` to ``end`` on the member's clock, e.g. ``("22:00", "07:00")``."""
+        return QuietHours(_clock_minute(start, "start"), _clock_minute(end, "end"))
+
+
+@dataclass(frozen=True)
+class DeliveryMode:
+    """One message per event (``immediate``), or one digest an hour (``hourly_digest``) or a
+    day (``daily_digest`` at ``minute`` after local midnight)."""
+
+    mode: str = "immediate"
+    minute: Optional[int] = None
+
+    @staticmethod
+    def immediate() -> DeliveryMode:
+        return DeliveryMode("immediate")
+
+    @staticmethod
+    def hourly_digest() -> DeliveryMode:
+        return DeliveryMode("hourly_digest")
+
+    @staticmethod
+    def daily_digest(at: str) -> DeliveryMode:
+        """One digest a day at ``at`` (e.g. ``"08:00"``) on the member's clock."""
+        return DeliveryMode("daily_digest", _clock_minute(at, "at"))
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """Which inbound events a member receives, and how. Every condition must hold; an empty
+    list or ``None`` matches everything. ``kinds`` are event kinds such as ``ORDER_CHANGE``."""
+
+    kinds: List[str] = dataclasses.field(default_factory=list)
+    min_amount: Optional[float] = None
+    marketplaces: List[str] = dataclasses.field(default_factory=list)
+    quiet_hours: Optional[QuietHours] = None
+    delivery: DeliveryMode = DeliveryMode()
+    channel: str = "default"
+
+    def to_data(self) -> Dict[str, Any]:
+        """The spec as fa's native half reads it."""
+        delivery: Dict[str, Any] = {"mode": self.delivery.mode}
+        if self.delivery.minute is not None:
+            delivery["minute"] = self.delivery.minute
+        return {
+            "kinds": list(self.kinds),
+            "min_amount": self.min_amount,
+            "marketplaces": list(self.marketplaces),
+            "quiet_hours": dataclasses.asdict(self.quiet_hours) if self.quiet_hours else None,
+            "delivery": delivery,
+            "channel": self.channel,
+        }
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    id: str
+    household_id: str
+    member_id: str
+    spec: RouteSpec
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RouteCommit:
+    """What a routing pass wrote."""
+
+    events: int
+    already_processed: int
+    notifications: int
+    digest_items: int
+
+
+@dataclass(frozen=True)
+class FailedEvent:
+    """Something a source received and could not read, kept raw with the reason; ``attempts``
+    counts the sightings."""
+
+    id: str
+    household_id: str
+    source: str
+    external_id: str
+    raw: str
+    reason: str
+    attempts: int
+    first_seen: datetime
+    last_seen: datetime
 
 
 class Trigger:

@@ -11,8 +11,8 @@ from .clock import ManualClock
 from .records import (
     AssistantProfile, AuditEntry, ChannelIdentity, CheckIn, Conversation, ConversationSummary,
     DeliveryReceipt, DeliveryStatus, Forgotten, Habit, HabitLog, Household, InboundEvent, Integration,
-    IntegrationStatus, Invite, Member, MemoryNote, Message, MessageRole, Notification,
-    PendingAction, RecordedEvent, Role, RotationReport, StoreStatus, UnreachableIdentity, build, build_list,
+    FailedEvent, IntegrationStatus, Invite, Member, MemoryNote, Message, MessageRole, Notification,
+    PendingAction, RecordedEvent, Role, RouteRule, RouteSpec, RotationReport, StoreStatus, UnreachableIdentity, build, build_list,
     build_optional, instant,
 )
 
@@ -336,6 +336,30 @@ class Store:
 
     async def mark_event_processed(self, household: HouseholdRef, event: InboundEvent) -> bool:
         return bool(await self._native.mark_event_processed(_hid(household), event.id))
+
+    async def recent_events(
+        self, household: HouseholdRef, source: str, kinds: Sequence[str] = (), limit: int = 20
+    ) -> List[InboundEvent]:
+        """The household's latest events of ``source`` (of ``kinds``, when given), newest first."""
+        data = await self._native.recent_events(_hid(household), source, list(kinds), limit)
+        return build_list(InboundEvent, data)
+
+    async def add_route_rule(self, member: Member, spec: RouteSpec) -> RouteRule:
+        """Sends ``member`` the inbound events ``spec`` matches (see :class:`EventRouter`)."""
+        data = await self._native.add_route_rule(member.household_id, member.id, spec.to_data())
+        return build(RouteRule, data)
+
+    async def route_rules(self, household: HouseholdRef) -> List[RouteRule]:
+        return build_list(RouteRule, await self._native.route_rules(_hid(household)))
+
+    async def delete_route_rule(self, member: Member, rule: Union[RouteRule, str]) -> bool:
+        """Deletes one of ``member``'s rules; ``False`` if it was not theirs or is gone."""
+        rule_id = rule.id if isinstance(rule, RouteRule) else rule
+        return bool(await self._native.delete_route_rule(member.household_id, member.id, rule_id))
+
+    async def failed_events(self, household: HouseholdRef, limit: int = 100) -> List[FailedEvent]:
+        """What sources received and could not read (e.g. malformed queue messages), newest first."""
+        return build_list(FailedEvent, await self._native.failed_events(_hid(household), limit))
 
     async def enqueue_notification(
         self,

@@ -4,6 +4,7 @@
 
 mod household_data;
 mod personal;
+mod routing;
 
 use std::sync::Arc;
 
@@ -41,7 +42,7 @@ impl Store {
     }
 
     /// The vault for credentials: the master key given at open, else `FA_MASTER_KEY(_FILE)`.
-    fn vault(&self) -> PyResult<Arc<Vault>> {
+    pub(crate) fn vault(&self) -> PyResult<Arc<Vault>> {
         match &self.vault {
             Some(vault) => Ok(vault.clone()),
             None => Vault::from_env().map(Arc::new).map_err(to_py),
