@@ -51,6 +51,18 @@ def test_the_daily_digest_example_sends_the_mornings_digest(tmp_path: Path) -> N
     assert done.stdout == "Good morning, Ana! Today:\n• 10:00 dentist at 10:30\n• habit: Stretch\n"
 
 
+def test_the_shop_example_routes_amazons_examples_to_the_right_members(tmp_path: Path) -> None:
+    done = run([str(EXAMPLES / "shop_notifications.py"), "--demo"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    first, *messages = done.stdout.splitlines()
+    assert first == "routed 2 events into 3 messages"
+    assert sorted(messages) == [
+        "to Ana: 🏷️ Listing NLS-SHOES-03: BUYABLE, DISCOVERABLE",
+        "to Ana: 📦 Amazon shipment DrLqQwqvb for order 113-2646096-4474645: Created",
+        "to Ben: 📦 Amazon shipment DrLqQwqvb for order 113-2646096-4474645: Created",
+    ]
+
+
 def test_the_stubs_match_the_native_module() -> None:
     done = run(["-m", "mypy.stubtest", "family_assistant._native"], ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
