@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod amazon;
 mod assistant;
 mod bot;
 mod clock;
@@ -13,6 +14,11 @@ mod store;
 #[cfg(feature = "openai")]
 mod transcribe;
 
+pub use amazon::{
+    AmazonAppSettings, EventRouter, ParsedNotification, ReconcileCounts, SalesCounts,
+    SellerAccountInfo, SellerAccountSettings, SellerAccounts, SqsBatch, SqsConsumer,
+    SqsQueueSettings, SqsTotals, parse_notification,
+};
 pub use assistant::{Assistant, AssistantSettings, ToolDefinition};
 pub use bot::{Bot, TelegramUser, verify_telegram_login};
 pub use clock::ManualClock;

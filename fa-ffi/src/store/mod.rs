@@ -1,6 +1,7 @@
 //! `Store`: households, members and everything they keep, on SQLite or PostgreSQL.
 
 mod records;
+mod routing;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -85,7 +86,7 @@ impl Store {
         run(call(self.store.clone())).await
     }
 
-    fn vault(&self) -> Result<Arc<Vault>> {
+    pub(crate) fn vault(&self) -> Result<Arc<Vault>> {
         match &self.vault {
             Some(vault) => Ok(vault.clone()),
             None => Ok(Arc::new(Vault::from_env()?)),

@@ -338,9 +338,9 @@ class Store:
         return bool(await self._native.mark_event_processed(_hid(household), event.id))
 
     async def recent_events(
-        self, household: HouseholdRef, source: str, kinds: Sequence[str] = (), limit: int = 20
+        self, household: HouseholdRef, source: str, kinds: Sequence[str], limit: int = 20
     ) -> List[InboundEvent]:
-        """The household's latest events of ``source`` (of ``kinds``, when given), newest first."""
+        """The household's latest events of ``source`` whose kind is one of ``kinds``, newest first."""
         data = await self._native.recent_events(_hid(household), source, list(kinds), limit)
         return build_list(InboundEvent, data)
 

@@ -55,7 +55,7 @@ impl Store {
         )
     }
 
-    #[pyo3(signature = (household, source, kinds = Vec::new(), limit = 20))]
+    #[pyo3(signature = (household, source, kinds, limit = 20))]
     fn recent_events<'py>(
         &self,
         py: Python<'py>,
