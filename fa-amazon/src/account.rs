@@ -294,6 +294,16 @@ impl SellerAccounts {
         Ok(None)
     }
 
+    /// The household's active seller account; `NotFound` (saying how to connect one) if there
+    /// is none.
+    pub async fn connected(&self, household: HouseholdId) -> Result<SellerAccount> {
+        self.for_household(household)
+            .await?
+            .ok_or(Error::Store(fa_core::Error::NotFound {
+                what: "seller account in this household (connect one first: /amazon connect)",
+            }))
+    }
+
     fn client(&self, settings: &SellerSettings, refresh_token: Secret) -> Result<SpApiClient> {
         let credentials = LwaCredentials::new(
             self.app.client_id.clone(),

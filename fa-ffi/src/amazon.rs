@@ -180,17 +180,6 @@ pub struct SellerAccounts {
 }
 
 impl SellerAccounts {
-    async fn household_account(
-        accounts: &fa_amazon::account::SellerAccounts,
-        household: HouseholdId,
-    ) -> fa_amazon::Result<SellerAccount> {
-        accounts.for_household(household).await?.ok_or_else(|| {
-            fa_amazon::Error::Store(fa_core::Error::NotFound {
-                what: "seller account (connect one first)",
-            })
-        })
-    }
-
     async fn call<T, F>(
         &self,
         work: impl FnOnce(Arc<fa_amazon::account::SellerAccounts>) -> F,
@@ -261,7 +250,7 @@ impl SellerAccounts {
         window: Duration,
     ) -> Result<ReconcileCounts> {
         self.call(|accounts| async move {
-            let mut account = Self::household_account(&accounts, household).await?;
+            let mut account = accounts.connected(household).await?;
             let report = account.reconcile(window).await?;
             Ok(ReconcileCounts {
                 polled: report.polled,
@@ -274,7 +263,7 @@ impl SellerAccounts {
     /// Orders since `since`, with totals by currency.
     pub async fn sales_since(&self, household: HouseholdId, since: UtcTime) -> Result<SalesCounts> {
         self.call(|accounts| async move {
-            let account = Self::household_account(&accounts, household).await?;
+            let account = accounts.connected(household).await?;
             let sales = account.sales_since(since).await?;
             Ok(SalesCounts {
                 text: sales.describe(),

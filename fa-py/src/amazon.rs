@@ -134,19 +134,6 @@ pub(crate) struct SellerAccounts {
     accounts: Arc<fa_amazon::account::SellerAccounts>,
 }
 
-impl SellerAccounts {
-    async fn household_account(
-        accounts: &fa_amazon::account::SellerAccounts,
-        household: HouseholdId,
-    ) -> fa_amazon::Result<SellerAccount> {
-        accounts.for_household(household).await?.ok_or_else(|| {
-            fa_amazon::Error::Store(fa_core::Error::NotFound {
-                what: "seller account (connect one first)",
-            })
-        })
-    }
-}
-
 #[pymethods]
 impl SellerAccounts {
     /// Accounts on `store` (its vault seals the refresh tokens), called as the app with these
@@ -224,7 +211,7 @@ impl SellerAccounts {
         let (accounts, household) = (self.accounts.clone(), id::<HouseholdId>(household)?);
         let window = seconds("window", window)?;
         spawn_amazon(py, async move {
-            let mut account = Self::household_account(&accounts, household).await?;
+            let mut account = accounts.connected(household).await?;
             let report = account.reconcile(window).await?;
             Ok(Reconciled {
                 polled: report.polled,
@@ -243,7 +230,7 @@ impl SellerAccounts {
         let (accounts, household) = (self.accounts.clone(), id::<HouseholdId>(household)?);
         let since = instant("since", since)?;
         spawn_amazon(py, async move {
-            let account = Self::household_account(&accounts, household).await?;
+            let account = accounts.connected(household).await?;
             let sales = account.sales_since(since).await?;
             Ok(Sales {
                 text: sales.describe(),

@@ -14,7 +14,7 @@ from typing import Iterator, List, Optional
 import pytest
 
 from family_assistant import (
-    DeliveryMode, InvalidInput, Member, QuietHours, RouteCommit, RouteSpec, Store, Unauthorized,
+    DeliveryMode, InvalidInput, Member, NotFound, QuietHours, RouteCommit, RouteSpec, Store, Unauthorized,
 )
 from family_assistant.amazon import (
     EVENT_SOURCE, EventRouter, SellerAccounts, SqsConsumer, parse_notification,
@@ -104,6 +104,8 @@ async def test_a_seller_account_connects_and_reconciles_what_the_queue_missed(
     )
     assert "client-secret" not in repr(accounts)
     assert await accounts.account(ana.household_id) is None
+    with pytest.raises(NotFound, match="/amazon connect"):
+        await accounts.reconcile(ana.household_id)
     account = await accounts.connect(
         ana, "Atzr|refresh-token", region="eu", marketplaces=["A1PA6795UKMFR9"]
     )

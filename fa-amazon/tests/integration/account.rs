@@ -87,6 +87,16 @@ async fn connecting_checks_the_token_first_and_stores_it_sealed() {
             .is_empty(),
         "nothing stored"
     );
+    let none = s
+        .accounts
+        .connected(s.owner.household_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(none, Error::Store(fa_core::Error::NotFound { .. })),
+        "{none:?}"
+    );
+    assert!(none.to_string().contains("/amazon connect"), "{none}");
 
     s.mock.server().reset().await;
     s.mock.lwa_grants("Atza|t", 3600).await;

@@ -17,8 +17,14 @@ use fa_core::{ManualClock, RouteSpec};
 
 use super::{fixture, store_with_owner};
 
-fn endpoint() -> Option<String> {
-    fa_amazon::testing::sqs_endpoint().unwrap()
+/// A fresh queue whose messages go to its dead-letter queue after `max_receive` receives;
+/// `None` (the test skips) when no SQS server is configured.
+async fn queue(max_receive: u32) -> Option<TestQueue> {
+    let Some(endpoint) = fa_amazon::testing::sqs_endpoint().unwrap() else {
+        eprintln!("skipped: FA_TEST_SQS_URL is not set");
+        return None;
+    };
+    Some(TestQueue::create(&endpoint, max_receive).await.unwrap())
 }
 
 /// 440 distinct notifications of every typed kind, each (for 50 of them) sent twice, and 10
@@ -55,11 +61,9 @@ fn burst() -> (Vec<String>, usize, BTreeSet<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_is_stored_and_routed_once_and_malformed_messages_reach_the_dead_letter_queue() {
-    let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: FA_TEST_SQS_URL is not set");
+    let Some(queues) = queue(2).await else {
         return;
     };
-    let queues = TestQueue::create(&endpoint, 2).await.unwrap();
     let (bodies, distinct, malformed) = burst();
     assert_eq!(bodies.len(), 500);
     queues.send(&bodies).await.unwrap();
@@ -151,11 +155,9 @@ async fn a_burst_is_stored_and_routed_once_and_malformed_messages_reach_the_dead
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_that_fails_leaves_the_messages_on_the_queue() {
-    let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: FA_TEST_SQS_URL is not set");
+    let Some(queues) = queue(5).await else {
         return;
     };
-    let queues = TestQueue::create(&endpoint, 5).await.unwrap();
     queues
         .send(&[fixture("fba_outbound_shipment_status.json")])
         .await
@@ -174,11 +176,9 @@ async fn a_store_that_fails_leaves_the_messages_on_the_queue() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_integration_consumes_routes_and_stops_when_asked() {
-    let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: FA_TEST_SQS_URL is not set");
+    let Some(queues) = queue(5).await else {
         return;
     };
-    let queues = TestQueue::create(&endpoint, 5).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2026-06-01T10:00:00Z".parse().unwrap()));
     let (store, home, owner) = store_with_owner(&dir, clock.clone()).await;

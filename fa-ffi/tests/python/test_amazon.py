@@ -121,6 +121,8 @@ async def test_a_seller_account_connects_and_reconciles(amazon: Tuple[str, Route
     )
     accounts = fa_ffi.SellerAccounts(store, app)
     assert await accounts.account(ann.household_id) is None
+    with pytest.raises(fa_core.FaError.NotFound, match="/amazon connect"):
+        await accounts.sales_since(ann.household_id, START)
     settings = fa_ffi.SellerAccountSettings(region="eu", marketplaces=["A1PA6795UKMFR9"])
     account = await accounts.connect(scope(ann), "Atzr|refresh-token", settings)
     assert (account.region, account.marketplaces, account.integration.label) == ("eu", ["A1PA6795UKMFR9"], "Amazon")
