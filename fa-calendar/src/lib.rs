@@ -1,8 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod error;
+pub mod expand;
+pub mod ical;
 pub mod slots;
 
+pub use error::{Error, Result};
+pub use expand::{Expansion, Occurrence, expand};
+pub use ical::{CalendarEvent, EventTime, ParsedCalendar, parse_calendar};
 pub use slots::{
     Attendee, Conflict, Interval, Slot, SlotQuery, WorkingHours, conflicts, find_slots,
 };

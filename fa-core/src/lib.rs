@@ -14,6 +14,7 @@ pub mod export;
 pub mod ffi;
 mod ids;
 pub mod llm;
+pub mod recurrence;
 pub mod routing;
 pub mod scheduler;
 pub mod store;

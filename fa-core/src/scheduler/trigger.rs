@@ -30,13 +30,14 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::errors::CronError;
 use serde::{Deserialize, Serialize};
 
 use super::local_time::{local, resolve_local};
+use crate::recurrence::{RuleError, Until, WallRule};
 use crate::{Error, Result};
 
 /// The longest cron expression accepted, in bytes.
@@ -434,29 +435,8 @@ fn cron_after(
     Ok(out)
 }
 
-/// An RRULE ready to enumerate: the rrule crate's set on the wall clock, and fa's reading of
-/// `UNTIL`, which it keeps from the crate.
-#[derive(Debug)]
-struct ParsedRrule {
-    set: rrule::RRuleSet,
-    until: Option<Until>,
-}
-
-/// The inclusive end of an RRULE.
-#[derive(Debug, Clone, Copy)]
-enum Until {
-    /// `UNTIL=...Z`: an instant.
-    Instant(DateTime<Utc>),
-    /// `UNTIL` without `Z`: a wall-clock time in the job's zone.
-    Wall(NaiveDateTime),
-}
-
 /// Parses and validates an RRULE trigger's rule, start and exdates.
-///
-/// `UNTIL` is taken out before the rrule crate sees the rule, because the crate reads a value
-/// without `Z` in the machine's local zone (not the job's, and not pure) and refuses it next to
-/// a DTSTART in UTC; fa applies it after mapping to instants instead.
-fn parse_rrule(trigger: &Trigger) -> Result<ParsedRrule> {
+fn parse_rrule(trigger: &Trigger) -> Result<WallRule> {
     let Trigger::Rrule {
         rule,
         start,
@@ -476,90 +456,24 @@ fn parse_rrule(trigger: &Trigger) -> Result<ParsedRrule> {
             ),
         ));
     }
-
-    let body = strip_prefix_ignore_case(rule.trim(), "RRULE:");
-    let mut until = None;
-    let mut parts = Vec::new();
-    for part in body.split(';') {
-        match part.split_once('=') {
-            Some((key, value)) if key.trim().eq_ignore_ascii_case("UNTIL") => {
-                if until.is_some() {
-                    return Err(Error::invalid(
-                        "trigger.rrule",
-                        format!("\"{rule}\" has UNTIL twice; give it once"),
-                    ));
-                }
-                until = Some(parse_until(value.trim(), rule)?);
-            }
-            _ => parts.push(part),
-        }
-    }
-
-    let unvalidated = rrule::RRule::<rrule::Unvalidated>::from_str(&parts.join(";"))
-        .map_err(|e| rrule_error(rule, &e))?;
-    let dt_start = wall_clock(start.with_nanosecond(0).unwrap_or(*start));
-    let set = unvalidated
-        .build(dt_start)
-        .map_err(|e| rrule_error(rule, &e))?
-        .set_exdates(exdates.iter().copied().map(wall_clock).collect())
-        // Bounds the crate's own search for a rule that matches nothing (BYMONTHDAY=30 in
-        // February); without it that search would not end.
-        .limit();
-    Ok(ParsedRrule { set, until })
+    WallRule::parse(rule, *start, exdates, &[]).map_err(|e| rule_error(rule, e))
 }
 
-fn rrule_error(rule: &str, e: &rrule::RRuleError) -> Error {
-    Error::invalid(
-        "trigger.rrule",
-        format!("\"{rule}\" is not a valid RRULE ({e}); {RRULE_HELP}"),
-    )
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> &'a str {
-    match s.get(..prefix.len()) {
-        Some(head) if head.eq_ignore_ascii_case(prefix) => s.get(prefix.len()..).unwrap_or(s),
-        _ => s,
-    }
-}
-
-/// Reads an `UNTIL` value: `YYYYMMDDTHHMMSSZ` (an instant), `YYYYMMDDTHHMMSS` (wall clock) or
-/// `YYYYMMDD` (wall clock, through the end of that day).
-fn parse_until(value: &str, rule: &str) -> Result<Until> {
-    let upper = value.to_ascii_uppercase();
-    let parsed = if let Some(utc) = upper.strip_suffix('Z') {
-        NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
-            .ok()
-            .map(|t| Until::Instant(Utc.from_utc_datetime(&t)))
-    } else if upper.contains('T') {
-        NaiveDateTime::parse_from_str(&upper, "%Y%m%dT%H%M%S")
-            .ok()
-            .map(Until::Wall)
-    } else {
-        NaiveDate::parse_from_str(&upper, "%Y%m%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .map(Until::Wall)
+fn rule_error(rule: &str, error: RuleError) -> Error {
+    let reason = match error {
+        RuleError::Rule(e) => format!("\"{rule}\" is not a valid RRULE ({e}); {RRULE_HELP}"),
+        RuleError::UntilTwice => format!("\"{rule}\" has UNTIL twice; give it once"),
+        RuleError::Until(value) => format!(
+            "\"{rule}\" has UNTIL={value}, which is not a date-time; give \
+             UNTIL=YYYYMMDDTHHMMSSZ (UTC), UNTIL=YYYYMMDDTHHMMSS (wall clock) or \
+             UNTIL=YYYYMMDD (through that day)"
+        ),
     };
-    parsed.ok_or_else(|| {
-        Error::invalid(
-            "trigger.rrule",
-            format!(
-                "\"{rule}\" has UNTIL={value}, which is not a date-time; give \
-                 UNTIL=YYYYMMDDTHHMMSSZ (UTC), UNTIL=YYYYMMDDTHHMMSS (wall clock) or \
-                 UNTIL=YYYYMMDD (through that day)"
-            ),
-        )
-    })
-}
-
-/// A wall-clock time as the rrule crate sees it: written in UTC, so the crate does no zone
-/// arithmetic and its output reads back as the same wall clock.
-fn wall_clock(t: NaiveDateTime) -> DateTime<rrule::Tz> {
-    rrule::Tz::UTC.from_utc_datetime(&t)
+    Error::invalid("trigger.rrule", reason)
 }
 
 fn rrule_after(
-    parsed: &ParsedRrule,
+    parsed: &WallRule,
     tz: Tz,
     after: DateTime<Utc>,
     n: usize,
@@ -567,7 +481,7 @@ fn rrule_after(
     let floor = local(after, tz);
     let mut out = Vec::new();
     let mut last = after;
-    for (scanned, occurrence) in parsed.set.into_iter().enumerate() {
+    for (scanned, wall) in parsed.wall_times().enumerate() {
         if scanned >= MAX_RRULE_SCAN {
             return Err(Error::invalid(
                 "trigger.rrule",
@@ -578,17 +492,13 @@ fn rrule_after(
                 ),
             ));
         }
-        let wall = occurrence.naive_utc();
-        if matches!(parsed.until, Some(Until::Wall(end)) if wall > end) {
-            break;
-        }
         if wall <= floor {
             // Maps to `after` or earlier (see the module docs): no need to resolve it.
             continue;
         }
         let instant = resolve_local(wall, tz);
         // Instants never decrease along the enumeration, so the first one past UNTIL ends it.
-        if matches!(parsed.until, Some(Until::Instant(end)) if instant > end) {
+        if matches!(parsed.until(), Some(Until::Instant(end)) if instant > end) {
             break;
         }
         if instant > last {
@@ -605,6 +515,7 @@ fn rrule_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use proptest::prelude::*;
     use serde_json::json;
 

@@ -1,0 +1,4 @@
+//! fa-calendar's integration tests: iCalendar read and recurring events expanded.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod recurrence;
