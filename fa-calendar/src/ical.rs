@@ -1,6 +1,6 @@
 //! iCalendar in: the `VEVENT`s of a calendar object (RFC 5545) as [`CalendarEvent`]s, with
 //! their times kept as written (all-day, floating, in a named zone, or UTC) so that recurrence
-//! expansion ([`crate::expand`]) can work on the wall clock of the event's own zone.
+//! expansion ([`mod@crate::expand`]) can work on the wall clock of the event's own zone.
 //!
 //! Bad input loses nothing that can be read: an event that cannot be read is reported in
 //! [`ParsedCalendar::skipped`] with the reason, and the others are kept.

@@ -1,9 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+#[cfg(feature = "caldav")]
+pub mod caldav;
 mod error;
 pub mod expand;
 pub mod ical;
+pub mod ical_out;
 pub mod slots;
 
 pub use error::{Error, Result};

@@ -21,6 +21,9 @@ pub enum ConnectorErrorKind {
     NotFound,
     /// Temporary (network, timeout, 5xx): retrying later may succeed.
     Transient,
+    /// The thing changed at the provider since it was read (an ETag mismatch): read it again,
+    /// then decide; retrying the same change would overwrite someone else's.
+    Conflict,
     /// Retrying will not help (bad request, unsupported, malformed answer).
     Permanent,
 }

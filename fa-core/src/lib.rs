@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod assistant;
+pub mod calendar;
 mod clock;
 pub mod connector;
 pub mod dates;

@@ -1,4 +1,6 @@
 //! fa-calendar's integration tests: iCalendar read and recurring events expanded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[cfg(feature = "caldav")]
+mod caldav;
 mod recurrence;
