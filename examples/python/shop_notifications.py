@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 from pathlib import Path
 
 from family_assistant import Notification, Role, RouteSpec, Scheduler, Store
@@ -33,8 +34,12 @@ async def main(demo: bool) -> None:
     router = EventRouter(store)
     names = {ana.id: ana.display_name, ben.id: ben.display_name}
 
+    # The runner delivers several messages at once: one line each, whole.
+    printing = threading.Lock()
+
     def deliver(notification: Notification) -> None:
-        print(f"to {names[notification.member_id]}: {notification.body}", flush=True)
+        with printing:
+            print(f"to {names[notification.member_id]}: {notification.body}", flush=True)
 
     runner = Scheduler(store).runner(deliver, poll_interval=1.0)
     if demo:
