@@ -5,6 +5,8 @@
 pub mod caldav;
 mod error;
 pub mod expand;
+#[cfg(feature = "google")]
+pub mod google;
 pub mod ical;
 pub mod ical_out;
 pub mod slots;

@@ -3,4 +3,6 @@
 
 #[cfg(feature = "caldav")]
 mod caldav;
+#[cfg(feature = "google")]
+mod google;
 mod recurrence;
