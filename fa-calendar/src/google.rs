@@ -26,7 +26,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use fa_core::Secret;
 use fa_core::calendar::{Calendar, CalendarEntry, CalendarError, CalendarInfo, EventDraft};
 use fa_core::connector::ConnectorErrorKind;
 use reqwest::{Method, StatusCode};
@@ -38,22 +37,7 @@ use crate::ical::wall_instant;
 /// Google's API endpoint.
 pub const GOOGLE_API: &str = "https://www.googleapis.com";
 
-/// Where access tokens come from.
-#[async_trait]
-pub trait AccessToken: Send + Sync {
-    /// A token valid now (refreshed when it is about to expire).
-    async fn access_token(&self) -> Result<Secret, CalendarError>;
-}
-
-/// One token that never changes (tests, scripts).
-pub struct FixedToken(pub Secret);
-
-#[async_trait]
-impl AccessToken for FixedToken {
-    async fn access_token(&self) -> Result<Secret, CalendarError> {
-        Ok(self.0.clone())
-    }
-}
+pub use crate::token::{AccessToken, FixedToken};
 
 /// A member's Google calendars.
 pub struct GoogleCalendar {

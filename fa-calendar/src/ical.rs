@@ -332,6 +332,12 @@ fn zone(id: &str, zones: &[(String, Tz)]) -> std::result::Result<Tz, String> {
         })
 }
 
+/// A zone by IANA or Windows name (Microsoft Graph gives either).
+#[cfg(feature = "outlook")]
+pub(crate) fn zone_named(id: &str) -> Option<Tz> {
+    zone(id, &[]).ok()
+}
+
 /// Windows zone names as Outlook and Exchange write them, with their IANA zone (CLDR's
 /// windowsZones.xml, territory 001).
 const WINDOWS_ZONES: &[(&str, &str)] = &[

@@ -9,7 +9,11 @@ pub mod expand;
 pub mod google;
 pub mod ical;
 pub mod ical_out;
+#[cfg(feature = "outlook")]
+pub mod outlook;
 pub mod slots;
+#[cfg(any(feature = "google", feature = "outlook"))]
+pub mod token;
 
 pub use error::{Error, Result};
 pub use expand::{Expansion, Occurrence, expand};

@@ -5,4 +5,6 @@
 mod caldav;
 #[cfg(feature = "google")]
 mod google;
+#[cfg(feature = "outlook")]
+mod outlook;
 mod recurrence;
