@@ -37,6 +37,9 @@ use crate::ical::parse_calendar;
 use crate::ical_out::event_to_ics;
 use crate::slots::Interval;
 
+mod xml;
+use xml::{child_text, document, first_href, is, texts, xml_escape};
+
 const DAV: &str = "DAV:";
 const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
 
@@ -551,56 +554,4 @@ impl Calendar for CalDavCalendar {
             .await?;
         Ok(())
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn document(body: &str) -> Result<roxmltree::Document<'_>, CalendarError> {
-    roxmltree::Document::parse(body).map_err(|e| {
-        error(
-            ConnectorErrorKind::Permanent,
-            format!("CalDAV: the server's answer is not XML ({e})"),
-        )
-    })
-}
-
-fn is(node: &roxmltree::Node<'_, '_>, namespace: &str, name: &str) -> bool {
-    node.is_element()
-        && node.tag_name().name() == name
-        && node.tag_name().namespace() == Some(namespace)
-}
-
-fn child_text(node: &roxmltree::Node<'_, '_>, namespace: &str, name: &str) -> Option<String> {
-    node.children()
-        .find(|c| is(c, namespace, name))
-        .and_then(|c| c.text())
-        .map(|t| t.trim().to_owned())
-}
-
-/// The first `href` inside the first `namespace:name` element of a multistatus answer.
-fn first_href(body: &str, namespace: &str, name: &str) -> Option<String> {
-    let doc = roxmltree::Document::parse(body).ok()?;
-    let holder = doc.descendants().find(|n| is(n, namespace, name))?;
-    holder
-        .descendants()
-        .find(|n| is(n, DAV, "href"))
-        .and_then(|n| n.text())
-        .map(|t| t.trim().to_owned())
-}
-
-/// The texts of every `namespace:name` element.
-fn texts(body: &str, namespace: &str, name: &str) -> Vec<String> {
-    roxmltree::Document::parse(body)
-        .map(|doc| {
-            doc.descendants()
-                .filter(|n| is(n, namespace, name))
-                .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
