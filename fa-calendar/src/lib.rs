@@ -9,10 +9,12 @@ pub mod expand;
 pub mod google;
 pub mod ical;
 pub mod ical_out;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 #[cfg(feature = "outlook")]
 pub mod outlook;
 pub mod slots;
-#[cfg(any(feature = "google", feature = "outlook"))]
+#[cfg(feature = "oauth")]
 pub mod token;
 
 pub use error::{Error, Result};

@@ -5,6 +5,8 @@
 mod caldav;
 #[cfg(feature = "google")]
 mod google;
+#[cfg(feature = "oauth")]
+mod oauth;
 #[cfg(feature = "outlook")]
 mod outlook;
 mod recurrence;
