@@ -28,11 +28,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use fa_core::calendar::{Calendar, CalendarEntry, CalendarError, CalendarInfo, EventDraft};
 use fa_core::connector::ConnectorErrorKind;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ical::wall_instant;
+use crate::rest::Failure;
 
 /// Google's API endpoint.
 pub const GOOGLE_API: &str = "https://www.googleapis.com";
@@ -185,39 +186,14 @@ impl GoogleCalendar {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.map_err(|e| {
-            error(
-                ConnectorErrorKind::Transient,
-                format!(
-                    "Google Calendar {what}: not reachable ({})",
-                    e.without_url()
-                ),
-            )
-        })?;
-        let status = response.status();
-        if status == StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(std::time::Duration::from_secs);
-        let text = response.text().await.map_err(|e| {
-            error(
-                ConnectorErrorKind::Transient,
-                format!("Google Calendar {what}: {}", e.without_url()),
-            )
-        })?;
-        if status.is_success() {
-            return serde_json::from_str(&text).map(Some).map_err(|e| {
-                error(
-                    ConnectorErrorKind::Permanent,
-                    format!("Google Calendar {what}: unreadable answer ({e})"),
-                )
-            });
-        }
+        let Failure {
+            status,
+            retry_after,
+            body: text,
+        } = match crate::rest::send(&format!("Google Calendar {what}"), request).await? {
+            Ok(answer) => return Ok(answer),
+            Err(failure) => failure,
+        };
         let detail = serde_json::from_str::<ErrorBody>(&text)
             .unwrap_or_default()
             .error;

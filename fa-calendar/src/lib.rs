@@ -13,6 +13,8 @@ pub mod ical_out;
 pub mod oauth;
 #[cfg(feature = "outlook")]
 pub mod outlook;
+#[cfg(any(feature = "caldav", feature = "oauth"))]
+mod rest;
 pub mod slots;
 #[cfg(feature = "oauth")]
 pub mod token;

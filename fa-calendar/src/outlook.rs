@@ -12,11 +12,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use fa_core::calendar::{Calendar, CalendarEntry, CalendarError, CalendarInfo, EventDraft};
 use fa_core::connector::ConnectorErrorKind;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ical::wall_instant;
+use crate::rest::Failure;
 pub use crate::token::{AccessToken, FixedToken};
 
 /// Microsoft Graph's endpoint.
@@ -155,39 +156,14 @@ impl OutlookCalendar {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.map_err(|e| {
-            error(
-                ConnectorErrorKind::Transient,
-                format!(
-                    "Microsoft Graph {what}: not reachable ({})",
-                    e.without_url()
-                ),
-            )
-        })?;
-        let status = response.status();
-        if status == StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(std::time::Duration::from_secs);
-        let text = response.text().await.map_err(|e| {
-            error(
-                ConnectorErrorKind::Transient,
-                format!("Microsoft Graph {what}: {}", e.without_url()),
-            )
-        })?;
-        if status.is_success() {
-            return serde_json::from_str(&text).map(Some).map_err(|e| {
-                error(
-                    ConnectorErrorKind::Permanent,
-                    format!("Microsoft Graph {what}: unreadable answer ({e})"),
-                )
-            });
-        }
+        let Failure {
+            status,
+            retry_after,
+            body: text,
+        } = match crate::rest::send(&format!("Microsoft Graph {what}"), request).await? {
+            Ok(answer) => return Ok(answer),
+            Err(failure) => failure,
+        };
         let body: Value = serde_json::from_str(&text).unwrap_or_default();
         let code = body["error"]["code"].as_str().unwrap_or("");
         let message = body["error"]["message"].as_str().unwrap_or("");

@@ -249,12 +249,7 @@ impl CalDavCalendar {
         if response.status().is_success() || response.status() == StatusCode::MULTI_STATUS {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(std::time::Duration::from_secs);
+        let retry_after = crate::rest::retry_after(response.headers());
         Err(status_error(what, response.status(), retry_after))
     }
 
