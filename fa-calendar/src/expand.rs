@@ -157,10 +157,7 @@ fn push(
     out: &mut Expansion,
 ) {
     let span = Interval::new(start, end);
-    // A zero-length event at the range's start still counts as in it.
-    let inside =
-        span.overlaps(&range) || (span.is_empty() && range.start <= start && start < range.end);
-    if inside {
+    if span.shows_in(&range) {
         out.occurrences.push(Occurrence {
             uid: event.uid.clone(),
             summary: event.summary.clone(),

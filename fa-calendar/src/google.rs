@@ -33,7 +33,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ical::wall_instant;
-use crate::rest::Failure;
+use crate::rest::{Failure, error, in_range};
+use crate::slots::Interval;
 
 /// Google's API endpoint.
 pub const GOOGLE_API: &str = "https://www.googleapis.com";
@@ -55,10 +56,6 @@ impl std::fmt::Debug for GoogleCalendar {
             .field("base", &self.base)
             .finish_non_exhaustive()
     }
-}
-
-fn error(kind: ConnectorErrorKind, message: impl Into<String>) -> CalendarError {
-    CalendarError::new(kind, message)
 }
 
 /// Google's error body: `{"error": {"code", "message", "errors": [{"reason"}]}}`.
@@ -391,22 +388,15 @@ impl Calendar for GoogleCalendar {
                 if event.status == "cancelled" {
                     continue;
                 }
-                if let Some(entry) = self.entry(calendar, event) {
-                    // Google filters by the range already; an entry outside it is not shown.
-                    let inside = entry.start < to
-                        && (entry.end > from || (entry.start == entry.end && entry.start >= from));
-                    if inside {
-                        out.push(entry);
-                    }
-                }
+                // Google filters by the range already; `in_range` checks it again.
+                out.extend(self.entry(calendar, event));
             }
             match page.next_page_token {
                 Some(token) => page_token = Some(token),
                 None => break,
             }
         }
-        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-        Ok(out)
+        Ok(in_range(out, Interval::new(from, to)))
     }
 
     async fn busy(

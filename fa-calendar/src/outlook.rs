@@ -17,7 +17,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ical::wall_instant;
-use crate::rest::Failure;
+use crate::rest::{Failure, error, in_range};
+use crate::slots::Interval;
 pub use crate::token::{AccessToken, FixedToken};
 
 /// Microsoft Graph's endpoint.
@@ -37,10 +38,6 @@ impl std::fmt::Debug for OutlookCalendar {
             .field("base", &self.base)
             .finish_non_exhaustive()
     }
-}
-
-fn error(kind: ConnectorErrorKind, message: impl Into<String>) -> CalendarError {
-    CalendarError::new(kind, message)
 }
 
 /// `{"dateTime": "2026-03-26T15:00:00.0000000", "timeZone": "UTC"}`.
@@ -388,14 +385,12 @@ impl Calendar for OutlookCalendar {
             .append_pair("endDateTime", &to.to_rfc3339())
             .append_pair("$top", "500");
         let events: Vec<Event> = self.pages("calendarView", url).await?;
-        let mut out: Vec<CalendarEntry> = events
+        let out: Vec<CalendarEntry> = events
             .into_iter()
             .filter(|e| !e.is_cancelled)
             .filter_map(|e| self.entry(calendar, e))
-            .filter(|e| e.start < to && (e.end > from || (e.start == e.end && e.start >= from)))
             .collect();
-        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-        Ok(out)
+        Ok(in_range(out, Interval::new(from, to)))
     }
 
     async fn create(

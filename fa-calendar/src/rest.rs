@@ -1,18 +1,34 @@
-//! What the JSON APIs (Google, Microsoft Graph) have in common: a request sent with a bearer
-//! token and an optional `If-Match`, and its answer read as JSON, or as a failure with its
-//! status, `Retry-After` and body for the provider to read its own error format from.
+//! What the providers have in common: their errors, `Retry-After`, the entries of a range in
+//! order, and — for the JSON APIs (Google, Microsoft Graph) — a request's answer read as JSON,
+//! or as a failure with its status, `Retry-After` and body for the provider to read its own
+//! error format from.
 
 use std::time::Duration;
 
-#[cfg(feature = "oauth")]
-use fa_core::calendar::CalendarError;
-#[cfg(feature = "oauth")]
+use fa_core::calendar::{CalendarEntry, CalendarError};
 use fa_core::connector::ConnectorErrorKind;
 use reqwest::header::HeaderMap;
+
+use crate::slots::Interval;
 #[cfg(feature = "oauth")]
 use reqwest::{RequestBuilder, StatusCode};
 #[cfg(feature = "oauth")]
 use serde_json::Value;
+
+/// A calendar error of `kind`.
+pub(crate) fn error(kind: ConnectorErrorKind, message: impl Into<String>) -> CalendarError {
+    CalendarError::new(kind, message)
+}
+
+/// The entries that show in `range` (see [`Interval::shows_in`]), by start.
+pub(crate) fn in_range(entries: Vec<CalendarEntry>, range: Interval) -> Vec<CalendarEntry> {
+    let mut out: Vec<CalendarEntry> = entries
+        .into_iter()
+        .filter(|e| Interval::new(e.start, e.end).shows_in(&range))
+        .collect();
+    out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+    out
+}
 
 /// A failed answer, for the provider to classify.
 #[cfg(feature = "oauth")]

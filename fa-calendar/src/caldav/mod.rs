@@ -35,6 +35,7 @@ use reqwest::{Method, StatusCode, Url};
 use crate::expand::expand;
 use crate::ical::parse_calendar;
 use crate::ical_out::event_to_ics;
+use crate::rest::{error, in_range};
 use crate::slots::Interval;
 
 mod xml;
@@ -61,10 +62,6 @@ impl std::fmt::Debug for CalDavCalendar {
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
-}
-
-fn error(kind: ConnectorErrorKind, message: impl Into<String>) -> CalendarError {
-    CalendarError::new(kind, message)
 }
 
 fn network(what: &str, e: reqwest::Error) -> CalendarError {
@@ -479,8 +476,7 @@ impl Calendar for CalDavCalendar {
                 out.push(entry);
             }
         }
-        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-        Ok(out)
+        Ok(in_range(out, range))
     }
 
     async fn create(

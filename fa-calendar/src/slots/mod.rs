@@ -61,6 +61,13 @@ impl Interval {
         self.start < other.end && other.start < self.end
     }
 
+    /// Whether an event spanning `self` shows in `range`: it overlaps it, or it is a
+    /// zero-length event at an instant in it.
+    pub fn shows_in(&self, range: &Interval) -> bool {
+        self.overlaps(range)
+            || (self.is_empty() && range.start <= self.start && self.start < range.end)
+    }
+
     /// Whether it has no instant.
     pub fn is_empty(&self) -> bool {
         self.start >= self.end
