@@ -125,6 +125,7 @@ pub struct Bot {
     tools: Option<Toolbox>,
     registry: Option<JobRegistry>,
     commands: Vec<Arc<dyn ChatCommand>>,
+    routes: Option<axum::Router>,
 }
 
 impl std::fmt::Debug for Bot {
@@ -210,6 +211,7 @@ impl Bot {
             tools: None,
             registry: None,
             commands: Vec::new(),
+            routes: None,
         })
     }
 
@@ -298,6 +300,7 @@ impl Bot {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), BotError> {
         let amazon = self.equip_amazon()?;
+        self.equip_calendar()?;
         let (stop, _) = tokio::sync::watch::channel(false);
         let stop = Arc::new(stop);
         let background = amazon.map(|amazon| {
@@ -350,6 +353,30 @@ impl Bot {
         amazon.register_jobs(self.registry.get_or_insert_with(JobRegistry::with_builtins));
         self.commands.push(amazon.command());
         Ok(Some(Arc::new(amazon)))
+    }
+
+    /// The `[calendar]` integration: its tools, job kinds and command added to the bot's, its
+    /// OAuth routes to the HTTP server's.
+    fn equip_calendar(&mut self) -> Result<(), BotError> {
+        let Some(config) = &self.config.calendar else {
+            return Ok(());
+        };
+        let calendar = crate::calendar::integration(
+            config,
+            self.store.clone(),
+            self.vault.clone(),
+            self.clock.clone(),
+        )?;
+        calendar
+            .add_tools(
+                self.tools
+                    .get_or_insert_with(fa_core::assistant::tools::builtin_toolbox),
+            )
+            .map_err(|e| BotError::Other(format!("calendar tools: {e}")))?;
+        calendar.register_jobs(self.registry.get_or_insert_with(JobRegistry::with_builtins));
+        self.commands.push(calendar.command());
+        self.routes = Some(crate::calendar::routes(&calendar));
+        Ok(())
     }
 
     async fn run_console(
@@ -433,6 +460,9 @@ impl Bot {
             model: self.model.clone(),
             telegram: Some(channel.clone()),
         });
+        if let Some(routes) = self.routes.clone() {
+            router = router.merge(routes);
+        }
         let mut poller = None;
         match &telegram.webhook {
             Some(webhook) => {

@@ -4,10 +4,13 @@
 mod amazon;
 pub mod api;
 pub mod bot;
+mod calendar;
 mod channel;
 pub mod config;
 pub mod format;
 pub mod login;
+#[cfg(feature = "calendar")]
+pub mod oauth;
 mod sender;
 mod server;
 

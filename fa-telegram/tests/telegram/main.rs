@@ -2,6 +2,7 @@
 //! clock, and a scripted model.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod calendar;
 mod support;
 
 use std::sync::Arc;

@@ -25,6 +25,10 @@ use zeroize::Zeroizing;
 
 use fa_core::Secret;
 
+mod calendar;
+
+pub use calendar::{CalendarConfig, OAuthAppConfig};
+
 // Environment variables.
 const ENV_CONFIG: &str = "FA_CONFIG";
 const ENV_DATA_DIR: &str = "FA_DATA_DIR";
@@ -106,6 +110,8 @@ pub struct BotConfig {
     /// An Amazon seller account's notifications (`[amazon]`); `None` when no SP-API client id
     /// is configured.
     pub amazon: Option<AmazonConfig>,
+    /// Calendars (`[calendar]`); `None` unless enabled or an OAuth app is configured.
+    pub calendar: Option<CalendarConfig>,
 }
 
 /// The Telegram channel (`[telegram]`).
@@ -339,6 +345,7 @@ impl Default for BotConfig {
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
             amazon: None,
+            calendar: None,
         }
     }
 }
@@ -420,6 +427,7 @@ impl BotConfig {
         let limits = root.child(&LIMITS)?;
         let log = root.child(&LOG)?;
         let amazon = root.child(&AMAZON)?;
+        let calendar = root.child(&calendar::CALENDAR)?;
 
         let file_data_dir = store.path("data_dir")?;
         let data_dir = env.parse(ENV_DATA_DIR, &PATH)?.or(file_data_dir);
@@ -427,6 +435,14 @@ impl BotConfig {
         let master_key_file = store.path("master_key_file")?;
         let telegram = telegram_config(env, &telegram, &webhook)?;
         let http = http_config(env, &http, telegram.as_ref())?;
+        let calendar = calendar::calendar_config(
+            env,
+            &calendar,
+            telegram
+                .as_ref()
+                .and_then(|t| t.webhook.as_ref())
+                .map(|w| &w.public_url),
+        )?;
         Ok(Self {
             data_dir,
             database_url,
@@ -439,6 +455,7 @@ impl BotConfig {
             limits: limits_config(&limits)?,
             log: log_config(env, &log)?,
             amazon: amazon_config(env, &amazon)?,
+            calendar,
         })
     }
 }
@@ -763,6 +780,7 @@ static ROOT: Schema = Schema {
         "limits",
         "log",
         "amazon",
+        "calendar",
     ],
     secrets: &[],
 };
@@ -883,7 +901,7 @@ static AMAZON: Schema = Schema {
         },
     ],
 };
-static SCHEMAS: [&Schema; 11] = [
+static SCHEMAS: [&Schema; 12] = [
     &ROOT,
     &STORE,
     &TELEGRAM,
@@ -895,6 +913,7 @@ static SCHEMAS: [&Schema; 11] = [
     &LIMITS,
     &LOG,
     &AMAZON,
+    &calendar::CALENDAR,
 ];
 
 fn dotted(path: &str, key: &str) -> String {
@@ -1617,7 +1636,7 @@ mod tests {
     use super::*;
 
     /// The example file, as shipped in the docs.
-    const EXAMPLE: &str = include_str!("../../docs/family-bot.example.toml");
+    const EXAMPLE: &str = include_str!("../../../docs/family-bot.example.toml");
 
     const TOKEN: &str = "123456789:AAHsecretTOKENvalue_-xyz";
 
@@ -1629,11 +1648,11 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    fn load_str(text: &str, pairs: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
+    pub(super) fn load_str(text: &str, pairs: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
         BotConfig::from_toml_str(text, &env(pairs))
     }
 
-    fn error(text: &str, pairs: &[(&str, &str)]) -> ConfigError {
+    pub(super) fn error(text: &str, pairs: &[(&str, &str)]) -> ConfigError {
         match load_str(text, pairs) {
             Ok(config) => panic!("expected an error, got {config:?}"),
             Err(e) => e,
@@ -2576,6 +2595,8 @@ format = "text"
                 ("FA_TELEGRAM_TOKEN", TOKEN),
                 ("FA_AMAZON_CLIENT_SECRET", "app-secret"),
                 ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+                ("FA_GOOGLE_CLIENT_SECRET", "google-secret"),
+                ("FA_MICROSOFT_CLIENT_SECRET", "microsoft-secret"),
             ],
         )
         .unwrap();
