@@ -263,6 +263,20 @@ impl Assistant {
         self.change(|parts| parts.tools.add(AppTool { definition, tool }).map(|_| ()))
     }
 
+    /// Adds the calendar tools over `calendars`: the member's events, free time, and create,
+    /// move and cancel an event (the last three are confirmed first).
+    pub fn add_calendar_tools(
+        &self,
+        calendars: Arc<crate::calendar::CalendarAccounts>,
+    ) -> Result<()> {
+        self.change(|parts| {
+            for tool in fa_calendar::tools::tools(calendars.accounts.clone()) {
+                parts.tools.add_shared(tool)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Makes `model` available to profiles that name it.
     pub fn add_model(&self, name: String, model: Arc<Model>) -> Result<()> {
         self.change(|parts| {

@@ -4,6 +4,7 @@
 mod amazon;
 mod assistant;
 mod bot;
+mod calendar;
 mod clock;
 mod dates;
 mod error;
@@ -21,6 +22,11 @@ pub use amazon::{
 };
 pub use assistant::{Assistant, AssistantSettings, ToolDefinition};
 pub use bot::{Bot, TelegramUser, verify_telegram_login};
+pub use calendar::{
+    BusyTime, CalendarAccounts, CalendarAppSettings, CalendarConnectionInfo, CalendarEvent,
+    CalendarListing, CalendarSyncCounts, FreeSlot, SignInLinkInfo, SlotAttendee, SlotSearch,
+    TimeSpan, TokenRefreshCounts, find_free_slots,
+};
 pub use clock::ManualClock;
 pub use dates::{ParsedReminder, ParsedWhen, parse_reminder, parse_when};
 pub use error::FaError;

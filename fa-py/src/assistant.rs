@@ -211,7 +211,7 @@ impl Assistant {
 #[pymethods]
 impl Assistant {
     #[new]
-    #[pyo3(signature = (store, scheduler = None, model = None, builtin_tools = true, max_steps = None, tool_timeout = None, system_prompt = None, models = None))]
+    #[pyo3(signature = (store, scheduler = None, model = None, builtin_tools = true, max_steps = None, tool_timeout = None, system_prompt = None, models = None, calendars = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         store: &Bound<'_, Store>,
@@ -222,6 +222,7 @@ impl Assistant {
         tool_timeout: Option<f64>,
         system_prompt: Option<String>,
         models: Option<std::collections::BTreeMap<String, Bound<'_, Model>>>,
+        calendars: Option<&Bound<'_, crate::calendar::CalendarAccounts>>,
     ) -> PyResult<Self> {
         let store = store.get();
         let scheduler: Arc<dyn fa_core::scheduler::Scheduler> = match scheduler {
@@ -256,11 +257,16 @@ impl Assistant {
                 .collect(),
             options,
         };
-        let tools = if builtin_tools {
+        let mut tools = if builtin_tools {
             builtin_toolbox()
         } else {
             Toolbox::new()
         };
+        if let Some(calendars) = calendars {
+            for tool in fa_calendar::tools::tools(calendars.get().accounts.clone()) {
+                tools.add_shared(tool).map_err(crate::errors::to_py)?;
+            }
+        }
         let assistant = Self::build(&parts, tools.clone());
         Ok(Self {
             parts,

@@ -8,6 +8,7 @@ mod amazon;
 mod assistant;
 mod bot;
 mod bridge;
+mod calendar;
 mod callback;
 mod clock;
 mod convert;
@@ -39,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<amazon::SellerAccounts>()?;
     m.add_class::<amazon::SqsConsumer>()?;
     m.add_function(wrap_pyfunction!(amazon::parse_notification, m)?)?;
+    m.add_class::<calendar::CalendarAccounts>()?;
+    m.add_function(wrap_pyfunction!(calendar::find_slots, m)?)?;
     m.add_function(wrap_pyfunction!(store::open_store, m)?)?;
     m.add_function(wrap_pyfunction!(store::generate_master_key, m)?)?;
     m.add_function(wrap_pyfunction!(dates::parse_when, m)?)?;

@@ -435,7 +435,8 @@ fn chat_member(change: &ChatMemberUpdated) -> Option<Inbound> {
     ))
 }
 
-/// Callback data: `c:<action>` confirm, `x:<action>` cancel, `d:<notification>` done,
+/// Callback data: `c:<action>` confirm, `x:<action>` cancel, `e:<action>` edit,
+/// `d:<notification>` done,
 /// `s<minutes>:<notification>` snooze. Anything else is ignored.
 fn parse_callback(data: &str) -> Option<InboundContent> {
     let (kind, id) = data.split_once(':')?;
@@ -444,6 +445,9 @@ fn parse_callback(data: &str) -> Option<InboundContent> {
         "c" | "x" => InboundContent::Answer {
             action: PendingActionId::from(id),
             confirm: kind == "c",
+        },
+        "e" => InboundContent::Edit {
+            action: PendingActionId::from(id),
         },
         "d" => InboundContent::Reminder {
             notification: NotificationId::from(id),
@@ -499,6 +503,7 @@ impl Channel for TelegramChannel {
                             format!("✅ {}", label("Confirm")),
                             format!("c:{}", action.id)
                         ),
+                        button(format!("✏️ {}", label("Edit")), format!("e:{}", action.id)),
                         button(
                             format!("✖️ {}", label("Cancel")),
                             format!("x:{}", action.id)
@@ -612,6 +617,10 @@ mod tests {
         assert!(matches!(
             parse_callback(&format!("x:{id}")),
             Some(InboundContent::Answer { confirm: false, .. })
+        ));
+        assert!(matches!(
+            parse_callback(&format!("e:{id}")),
+            Some(InboundContent::Edit { .. })
         ));
         assert!(matches!(
             parse_callback(&format!("d:{id}")),

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use fa_core::calendar::{Calendar, CalendarInfo};
+use fa_core::calendar::{Calendar, CalendarEntry, CalendarInfo, EventDraft};
 use fa_core::{
     Clock, DynStore, Integration, IntegrationId, IntegrationStatus, MemberScope, NewIntegration,
     Secret, SystemClock, Vault,
@@ -55,6 +55,7 @@ pub enum Provider {
     /// Microsoft Graph: Outlook.com and Microsoft 365.
     Microsoft,
     /// A CalDAV server: iCloud, Fastmail, Nextcloud, Radicale.
+    #[serde(rename = "caldav")]
     CalDav,
 }
 
@@ -462,6 +463,45 @@ impl CalendarAccounts {
         Ok((open, failed))
     }
 
+    /// The member's events in `[from, to)` from the busy calendars of every active connection,
+    /// repeating ones expanded, by start.
+    pub async fn events(
+        &self,
+        scope: MemberScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CalendarEntry>> {
+        let (open, _) = self.open_active(scope).await?;
+        let mut out = Vec::new();
+        for connection in open {
+            for calendar in connection.busy_calendars().await? {
+                out.extend(connection.calendar.events(&calendar, from, to).await?);
+            }
+        }
+        out.sort_by_key(|e| e.start);
+        Ok(out)
+    }
+
+    /// Creates `title` from `start` to `end` in the connection's default calendar, written on
+    /// the member's clock; returns it as the provider made it (with its link when there is one).
+    pub async fn create_event(
+        &self,
+        scope: MemberScope,
+        id: IntegrationId,
+        title: &str,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        location: Option<&str>,
+    ) -> Result<CalendarEntry> {
+        let tz = self.timezone(scope).await?;
+        let connection = self.open(scope, id).await?;
+        let calendar = connection.default_calendar().await?;
+        let mut draft = EventDraft::new(title, start, end, tz);
+        if let Some(location) = location {
+            draft = draft.location(location);
+        }
+        Ok(connection.calendar.create(&calendar.id, &draft).await?)
+    }
+
     /// Makes `calendar` (a provider id, from [`Calendar::calendars`]) the one new events of
     /// this connection go to, and the one whose events count as busy.
     pub async fn set_default_calendar(
@@ -476,6 +516,70 @@ impl CalendarAccounts {
             s.cache = None;
         })
         .await
+    }
+
+    /// Makes a new calendar called `name` on a CalDAV connection's server (MKCALENDAR) and makes
+    /// it the one new events go to. Google and Microsoft calendars are made in their own apps.
+    pub async fn make_calendar(
+        &self,
+        scope: MemberScope,
+        id: IntegrationId,
+        name: &str,
+    ) -> Result<CalendarInfo> {
+        let integration =
+            self.store
+                .integration(scope, id)
+                .await?
+                .ok_or(fa_core::Error::NotFound {
+                    what: "calendar connection",
+                })?;
+        if Provider::of_kind(&integration.kind) != Some(Provider::CalDav) {
+            return Err(Error::invalid(
+                "calendar",
+                "make Google and Microsoft calendars in their own apps, then /calendar use <name>",
+            ));
+        }
+        #[cfg(feature = "caldav")]
+        {
+            let settings = settings_of(&integration)?;
+            let tz = self.timezone(scope).await?;
+            let password = self
+                .vault
+                .load_credential(self.store.as_ref(), scope, id)
+                .await?
+                .ok_or_else(|| Error::invalid("CalDAV connection", "it has no password"))?;
+            let (Some(server), Some(username)) = (&settings.server, &settings.username) else {
+                return Err(Error::invalid("CalDAV connection", "connect it again"));
+            };
+            let caldav =
+                crate::caldav::CalDavCalendar::discover(server, username.clone(), password, tz)
+                    .await?;
+            let slug: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let slug = format!(
+                "{}-{}",
+                slug.trim_matches('-'),
+                &uuid::Uuid::now_v7().simple().to_string()[24..]
+            );
+            let made = caldav
+                .make_calendar(slug.trim_start_matches('-'), name)
+                .await?;
+            self.set_default_calendar(scope, id, &made).await?;
+            Ok(made)
+        }
+        #[cfg(not(feature = "caldav"))]
+        Err(Error::invalid(
+            "calendar",
+            "this build has no CalDAV support",
+        ))
     }
 
     /// Removes a connection and its secret.
@@ -604,6 +708,10 @@ mod tests {
         assert_eq!(Provider::parse("iCloud"), Some(Provider::CalDav));
         assert_eq!(Provider::parse("Outlook"), Some(Provider::Microsoft));
         assert_eq!(Provider::parse("yahoo"), None);
+        // Serialized as its slug.
+        for provider in Provider::ALL {
+            assert_eq!(serde_json::json!(provider), provider.slug());
+        }
     }
 
     #[test]

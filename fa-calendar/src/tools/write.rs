@@ -20,6 +20,39 @@ use super::{
 use crate::accounts::{CalendarAccounts, CalendarConnection};
 use crate::slots::Interval;
 
+/// `impl Tool` for a tool that plans its change first (`self.plan`): the given methods, plus
+/// `changes_state` (true), `describe` (the plan's words) and `propose` (the plan's pinned
+/// arguments).
+macro_rules! planned_tool {
+    ($tool:ty { $($methods:tt)* }) => {
+        #[async_trait]
+        impl Tool for $tool {
+            $($methods)*
+
+            fn changes_state(&self) -> bool {
+                true
+            }
+
+            async fn describe(
+                &self,
+                ctx: &ToolContext,
+                arguments: &serde_json::Value,
+            ) -> Result<String, ToolError> {
+                Ok(self.plan(ctx, arguments).await?.1)
+            }
+
+            async fn propose(
+                &self,
+                ctx: &ToolContext,
+                arguments: serde_json::Value,
+            ) -> Result<Proposal, ToolError> {
+                let (pinned, summary) = self.plan(ctx, &arguments).await?;
+                Ok(Proposal::new(summary, json!({ "pinned": pinned })))
+            }
+        }
+    };
+}
+
 /// What a change is pinned to once planned.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Pinned {
@@ -194,8 +227,7 @@ impl CreateEventTool {
     }
 }
 
-#[async_trait]
-impl Tool for CreateEventTool {
+planned_tool!(CreateEventTool {
     fn name(&self) -> &str {
         "create_event"
     }
@@ -219,27 +251,6 @@ impl Tool for CreateEventTool {
         })
     }
 
-    fn changes_state(&self) -> bool {
-        true
-    }
-
-    async fn describe(
-        &self,
-        ctx: &ToolContext,
-        arguments: &serde_json::Value,
-    ) -> Result<String, ToolError> {
-        Ok(self.plan(ctx, arguments).await?.1)
-    }
-
-    async fn propose(
-        &self,
-        ctx: &ToolContext,
-        arguments: serde_json::Value,
-    ) -> Result<Proposal, ToolError> {
-        let (pinned, summary) = self.plan(ctx, &arguments).await?;
-        Ok(Proposal::new(summary, json!({ "pinned": pinned })))
-    }
-
     async fn call(
         &self,
         ctx: &ToolContext,
@@ -258,7 +269,7 @@ impl Tool for CreateEventTool {
             .map_err(failed)?;
         Ok(done("Added", ctx, &connection, &created))
     }
-}
+});
 
 fn done(
     what: &str,
@@ -409,8 +420,7 @@ impl MoveEventTool {
     }
 }
 
-#[async_trait]
-impl Tool for MoveEventTool {
+planned_tool!(MoveEventTool {
     fn name(&self) -> &str {
         "move_event"
     }
@@ -431,27 +441,6 @@ impl Tool for MoveEventTool {
             },
             "required": ["event", "to"]
         })
-    }
-
-    fn changes_state(&self) -> bool {
-        true
-    }
-
-    async fn describe(
-        &self,
-        ctx: &ToolContext,
-        arguments: &serde_json::Value,
-    ) -> Result<String, ToolError> {
-        Ok(self.plan(ctx, arguments).await?.1)
-    }
-
-    async fn propose(
-        &self,
-        ctx: &ToolContext,
-        arguments: serde_json::Value,
-    ) -> Result<Proposal, ToolError> {
-        let (pinned, summary) = self.plan(ctx, &arguments).await?;
-        Ok(Proposal::new(summary, json!({ "pinned": pinned })))
     }
 
     async fn call(
@@ -476,7 +465,7 @@ impl Tool for MoveEventTool {
             .map_err(failed)?;
         Ok(done("Moved", ctx, &connection, &moved))
     }
-}
+});
 
 /// `cancel_event`: deletes one of the member's events, after they confirm.
 pub struct CancelEventTool(pub Arc<CalendarAccounts>);
@@ -502,8 +491,7 @@ impl CancelEventTool {
     }
 }
 
-#[async_trait]
-impl Tool for CancelEventTool {
+planned_tool!(CancelEventTool {
     fn name(&self) -> &str {
         "cancel_event"
     }
@@ -522,27 +510,6 @@ impl Tool for CancelEventTool {
             },
             "required": ["event"]
         })
-    }
-
-    fn changes_state(&self) -> bool {
-        true
-    }
-
-    async fn describe(
-        &self,
-        ctx: &ToolContext,
-        arguments: &serde_json::Value,
-    ) -> Result<String, ToolError> {
-        Ok(self.plan(ctx, arguments).await?.1)
-    }
-
-    async fn propose(
-        &self,
-        ctx: &ToolContext,
-        arguments: serde_json::Value,
-    ) -> Result<Proposal, ToolError> {
-        let (pinned, summary) = self.plan(ctx, &arguments).await?;
-        Ok(Proposal::new(summary, json!({ "pinned": pinned })))
     }
 
     async fn call(
@@ -568,4 +535,4 @@ impl Tool for CancelEventTool {
             connection.integration().label
         ))
     }
-}
+});

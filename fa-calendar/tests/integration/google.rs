@@ -239,3 +239,73 @@ async fn errors_come_back_by_kind_and_without_the_token() {
         }
     );
 }
+
+#[tokio::test]
+async fn incremental_sync_applies_changes_and_a_410_falls_back_to_a_full_sync() {
+    let (server, google) = google().await;
+    let events = "/calendar/v3/calendars/ana@example.com/events";
+    // The stored token has expired at Google: 410 Gone, full sync required.
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param("syncToken", "CPDAlvWDx70CEPDAlvWDx70CGAU="))
+        .respond_with(
+            ResponseTemplate::new(410).set_body_json(fixture("error_full_sync_required.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The full sync: two pages, the token on the last.
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param_is_missing("syncToken"))
+        .and(query_param_is_missing("pageToken"))
+        .and(query_param("singleEvents", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("events_page1.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param_is_missing("syncToken"))
+        .and(query_param("pageToken", "CigKGjRwdWI3ZHJ0Y2JjNG0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("events_page2.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let full = google
+        .changes("ana@example.com", Some("CPDAlvWDx70CEPDAlvWDx70CGAU="))
+        .await
+        .unwrap();
+    assert!(full.full);
+    assert_eq!(full.sync_token, "CPDAlvWDx70CEPDAlvWDx70CGAU=");
+    assert!(!full.changed.is_empty());
+    assert!(full.changed.iter().all(|e| !e.summary.is_empty()));
+
+    // The next round with a fresh token: one event changed, one deleted.
+    Mock::given(method("GET"))
+        .and(path(events))
+        .and(query_param(
+            "syncToken",
+            "CNDQ7a2Ex70CENDQ7a2Ex70CGAU=-previous",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("events_incremental.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let delta = google
+        .changes(
+            "ana@example.com",
+            Some("CNDQ7a2Ex70CENDQ7a2Ex70CGAU=-previous"),
+        )
+        .await
+        .unwrap();
+    assert!(!delta.full);
+    assert_eq!(delta.sync_token, "CNDQ7a2Ex70CENDQ7a2Ex70CGAU=");
+    assert_eq!(delta.removed, ["0ld0lunch0k9n2q5s8v1y4b7e"]);
+    let moved: Vec<(&str, DateTime<Utc>)> = delta
+        .changed
+        .iter()
+        .map(|e| (e.summary.as_str(), e.start))
+        .collect();
+    assert_eq!(moved, [("Dentist (moved)", utc("2026-03-27T09:00:00Z"))]);
+}

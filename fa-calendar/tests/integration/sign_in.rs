@@ -307,3 +307,126 @@ async fn a_sign_in_link_expires_after_15_minutes_and_needs_a_configured_app() {
         before
     );
 }
+
+/// A refresh with this refresh token.
+struct RefreshWith(&'static str);
+
+impl wiremock::Match for RefreshWith {
+    fn matches(&self, request: &Request) -> bool {
+        field(request, "grant_type").as_deref() == Some("refresh_token")
+            && field(request, "refresh_token").as_deref() == Some(self.0)
+    }
+}
+
+#[tokio::test]
+async fn microsoft_rotates_the_refresh_token_and_the_rotated_one_is_kept() {
+    let h = home().await;
+    let server = MockServer::start().await;
+    let apps = CalendarApps::new()
+        .public_url("https://fa.example.org")
+        .microsoft(
+            OAuthApp::new(
+                "00000000-0000-0000-0000-00000000a11c",
+                Secret::new("ms-secret"),
+            )
+            .endpoints(
+                format!("{}/common/oauth2/v2.0/authorize", server.uri()),
+                format!("{}/common/oauth2/v2.0/token", server.uri()),
+            ),
+        )
+        .api_endpoints(server.uri(), server.uri());
+    let accounts =
+        CalendarAccounts::new(h.store.clone(), h.vault.clone(), apps).with_clock(h.clock.clone());
+    let scope = h.ben.scope();
+    let link = accounts
+        .start_sign_in(scope, Provider::Microsoft)
+        .await
+        .unwrap();
+    assert!(
+        link.url
+            .starts_with("https://fa.example.org/oauth/microsoft/start?state=")
+    );
+    let state = query(&link.url)["state"].clone();
+    let to_microsoft = accounts
+        .authorization_url(Provider::Microsoft, &state)
+        .await
+        .unwrap();
+    let q = query(&to_microsoft);
+    assert_eq!(
+        q["scope"],
+        "offline_access Calendars.ReadWrite Calendars.Read.Shared"
+    );
+    assert_eq!(
+        q["redirect_uri"],
+        "https://fa.example.org/oauth/microsoft/callback"
+    );
+
+    Mock::given(method("POST"))
+        .and(path("/common/oauth2/v2.0/token"))
+        .and(field_is("grant_type", "authorization_code"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("oauth", "microsoft_token.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    for token in ["test-access-token", "refreshed-access-token"] {
+        Mock::given(method("GET"))
+            .and(path("/v1.0/me/calendars"))
+            .and(header(
+                "Authorization",
+                format!("Bearer EwBwA8l6BAAUbDba3x2OMJElkF7gJ4z-{token}").as_str(),
+            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(fixture("graph", "calendars.json")),
+            )
+            .mount(&server)
+            .await;
+    }
+    let connected = accounts
+        .finish_sign_in(Provider::Microsoft, &state, "M.C105_BAY.code")
+        .await
+        .unwrap();
+    assert_eq!(connected.kind, "outlook_calendar");
+    assert_eq!(connected.settings["default_calendar_name"], "Calendar");
+
+    // The first refresh rotates the refresh token; the second uses the rotated one.
+    Mock::given(method("POST"))
+        .and(path("/common/oauth2/v2.0/token"))
+        .and(RefreshWith("M.C105_BAY.-test-refresh-token-1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("oauth", "microsoft_refreshed.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/common/oauth2/v2.0/token"))
+        .and(RefreshWith("M.C105_BAY.-test-refresh-token-2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("oauth", "microsoft_refreshed.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    for _ in 0..2 {
+        h.clock.advance(chrono::Duration::minutes(58));
+        let report = accounts
+            .refresh_tokens(scope, Duration::from_secs(45 * 60))
+            .await
+            .unwrap();
+        assert_eq!(report.refreshed, 1);
+    }
+    let connection = accounts.open(scope, connected.id).await.unwrap();
+    assert_eq!(connection.calendar().calendars().await.unwrap().len(), 2);
+}
+
+fn field_is(name: &'static str, value: &'static str) -> impl wiremock::Match {
+    struct FieldIs(&'static str, &'static str);
+    impl wiremock::Match for FieldIs {
+        fn matches(&self, request: &Request) -> bool {
+            field(request, self.0).as_deref() == Some(self.1)
+        }
+    }
+    FieldIs(name, value)
+}

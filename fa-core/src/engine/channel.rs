@@ -21,6 +21,12 @@ pub enum InboundContent {
         /// Confirm (`true`) or cancel.
         confirm: bool,
     },
+    /// A tap on edit of a pending action: it is withdrawn, and the member is asked what to
+    /// change; their next message goes to the assistant with the proposal in the history.
+    Edit {
+        /// The action.
+        action: PendingActionId,
+    },
     /// A tap on a reminder's button: done, or snooze.
     Reminder {
         /// The notification the button was on (it names the job and the firing).

@@ -418,6 +418,39 @@ impl App {
         }
     }
 
+    /// Edit on a pending action: it is withdrawn (as a cancel), and the member is asked what to
+    /// change; the question joins the conversation, so the next message is read with the
+    /// proposal in view and the model proposes again. An action no longer pending gets the
+    /// usual answer ("already confirmed", "expired").
+    async fn edit(&self, member: &Member, action: crate::PendingActionId) -> Result<Reply> {
+        let inner = &self.inner;
+        let scope = member.scope();
+        let before = inner.store.pending_action(scope, action).await?;
+        let reply = inner.assistant.resolve(member, action, false).await?;
+        let after = inner.store.pending_action(scope, action).await?;
+        let (Some(before), Some(after)) = (before, after) else {
+            return Ok(reply);
+        };
+        if before.state != crate::PendingActionState::Pending
+            || after.state != crate::PendingActionState::Cancelled
+        {
+            return Ok(reply);
+        }
+        let text = format!(
+            "What should change? ({}) Tell me in your words, e.g. \"at 5pm instead\" or \"make it 90 minutes\".",
+            after.summary
+        );
+        if let Some(conversation) = after.conversation_id {
+            let note = crate::NewMessage::new(crate::MessageRole::Assistant, &text)
+                .with_metadata(serde_json::json!({ "pending_action": after.id, "edit": true }));
+            inner
+                .store
+                .append_message(scope, conversation, note)
+                .await?;
+        }
+        Ok(Reply::text(text))
+    }
+
     async fn answer(
         &self,
         channel: &Arc<dyn Channel>,
@@ -429,6 +462,10 @@ impl App {
         let (text, heard) = match &inbound.content {
             InboundContent::Answer { action, confirm } => {
                 let reply = inner.assistant.resolve(member, *action, *confirm).await?;
+                return Ok(deliver(channel, chat_id, reply).await);
+            }
+            InboundContent::Edit { action } => {
+                let reply = self.edit(member, *action).await?;
                 return Ok(deliver(channel, chat_id, reply).await);
             }
             InboundContent::Reminder {

@@ -11,6 +11,7 @@ _Data = Any
 __all__ = [
     "Assistant",
     "Bot",
+    "CalendarAccounts",
     "EventRouter",
     "ManualClock",
     "Model",
@@ -22,6 +23,7 @@ __all__ = [
     "Store",
     "Transcriber",
     "__version__",
+    "find_slots",
     "generate_master_key",
     "noop",
     "noop_yield",
@@ -347,6 +349,7 @@ class Assistant:
         tool_timeout: Optional[float] = None,
         system_prompt: Optional[str] = None,
         models: Optional[Dict[str, Model]] = None,
+        calendars: Optional[CalendarAccounts] = None,
     ) -> Assistant: ...
     def add_tool(
         self,
@@ -480,3 +483,61 @@ class SqsConsumer:
     def stop(self) -> None: ...
 
 def parse_notification(body: str) -> _Data: ...
+
+@final
+class CalendarAccounts:
+    def __new__(
+        cls,
+        store: Store,
+        public_url: Optional[str] = None,
+        google: Optional[Tuple[str, str]] = None,
+        microsoft: Optional[Tuple[str, str]] = None,
+        endpoints: Optional[Dict[str, str]] = None,
+    ) -> CalendarAccounts: ...
+    def connect_caldav(
+        self,
+        household: str,
+        member: str,
+        server: str,
+        username: str,
+        password: str,
+        label: str = ...,
+    ) -> Awaitable[_Data]: ...
+    def start_sign_in(self, household: str, member: str, provider_name: str) -> Awaitable[_Data]: ...
+    def authorization_url(self, provider_name: str, state: str) -> Awaitable[str]: ...
+    def finish_sign_in(self, provider_name: str, state: str, code: str) -> Awaitable[_Data]: ...
+    def connections(self, household: str, member: str) -> Awaitable[List[_Data]]: ...
+    def calendars(self, household: str, member: str, integration: str) -> Awaitable[List[_Data]]: ...
+    def set_default_calendar(
+        self, household: str, member: str, integration: str, calendar_id: str, name: str
+    ) -> Awaitable[None]: ...
+    def make_calendar(self, household: str, member: str, integration: str, name: str) -> Awaitable[_Data]: ...
+    def events(self, household: str, member: str, start: str, end: str) -> Awaitable[List[_Data]]: ...
+    def create_event(
+        self,
+        household: str,
+        member: str,
+        integration: str,
+        title: str,
+        start: str,
+        end: str,
+        location: Optional[str] = None,
+    ) -> Awaitable[_Data]: ...
+    def sync(self, household: str, member: str, days: int = ...) -> Awaitable[_Data]: ...
+    def busy(
+        self, household: str, member: str, start: str, end: str, max_age: float = ...
+    ) -> Awaitable[_Data]: ...
+    def refresh_tokens(self, household: str, member: str, ahead: float = ...) -> Awaitable[_Data]: ...
+
+def find_slots(
+    now: str,
+    attendees: List[Dict[str, Any]],
+    duration: float,
+    window_start: str,
+    window_end: str,
+    buffer_before: float = ...,
+    buffer_after: float = ...,
+    min_notice: float = ...,
+    limit: int = ...,
+    per_day: int = ...,
+) -> List[_Data]: ...

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from typing import (
-    Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Sequence, Union, overload,
+    TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Sequence, Union,
+    overload,
 )
 
 from . import _native
@@ -13,6 +14,9 @@ from .records import (
 from .scheduler import Scheduler
 from .store import Store
 from .tools import Tool, native_callable, tool as make_tool
+
+if TYPE_CHECKING:
+    from .calendar import CalendarAccounts
 
 __all__ = ["Model", "Assistant", "ReplyStream", "Transcriber"]
 
@@ -168,9 +172,11 @@ class Assistant:
         tool_timeout: Optional[float] = None,
         system_prompt: Optional[str] = None,
         models: Optional[Mapping[str, Model]] = None,
+        calendars: Optional["CalendarAccounts"] = None,
     ) -> None:
         """``models`` are the models assistant profiles can name (``Store.save_profile(...,
-        model="chef")``)."""
+        model="chef")``). With ``calendars``, the calendar tools are added (events, free time,
+        create, move and cancel an event; the last three are confirmed first)."""
         self.store = store
         self.model = model
         self._native = _native.Assistant(
@@ -182,6 +188,7 @@ class Assistant:
             tool_timeout,
             system_prompt,
             None if models is None else {name: m._native for name, m in models.items()},
+            None if calendars is None else calendars._native,
         )
 
     def add_tool(self, tool: Union[Tool, Callable[..., Any]]) -> Tool:

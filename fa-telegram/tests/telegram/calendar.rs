@@ -201,7 +201,8 @@ async fn a_voice_message_becomes_a_confirmed_event_with_the_clash_shown_and_a_li
     );
     let buttons = &preview["reply_markup"]["inline_keyboard"][0];
     assert_eq!(buttons[0]["text"], "✅ Confirm");
-    assert_eq!(buttons[1]["text"], "✖️ Cancel");
+    assert_eq!(buttons[1]["text"], "✏️ Edit");
+    assert_eq!(buttons[2]["text"], "✖️ Cancel");
     assert!(inserts(&tg).await.is_empty());
 
     // Confirmed: created in Ana's calendar at 16:00 Berlin, and the link comes back.
@@ -263,7 +264,7 @@ async fn a_forwarded_invitation_becomes_an_event_preview_and_cancel_creates_noth
         )
         .await;
     assert!(!plain(&preview["text"]).contains("overlaps"), "{preview}");
-    let cancel = preview["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    let cancel = preview["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -363,4 +364,58 @@ async fn the_oauth_routes_send_the_member_to_google_and_connect_once() {
         .filter(|i| i.status == IntegrationStatus::Active)
         .count();
     assert_eq!(connected, 2);
+}
+
+#[tokio::test]
+async fn edit_withdraws_the_preview_and_the_next_message_proposes_again() {
+    let tg = Tg::new([
+        // A call to a tool that changes state ends the turn with the preview.
+        ScriptedReply::call(
+            "create_event",
+            json!({"title": "Dentist", "when": "thursday at 4pm"}),
+        ),
+        ScriptedReply::call(
+            "create_event",
+            json!({"title": "Dentist", "when": "thursday at 5pm"}),
+        ),
+    ])
+    .await;
+    let calendar = google_for_ana(&tg).await;
+    let mut tools = assistant::tools::builtin_toolbox();
+    calendar.add_tools(&mut tools).unwrap();
+    let _app = tg.app(|b| b.tools(tools));
+    tg.channel
+        .ingest(text_update(31, ANA, "Ana", "dentist thursday at 4pm"))
+        .await;
+    let preview = tg.wait_sent(ANA, "Dentist, Thu 19 Nov 16:00–17:00").await;
+    let row = &preview["reply_markup"]["inline_keyboard"][0];
+    let (confirm, edit) = (
+        row[0]["callback_data"].as_str().unwrap().to_owned(),
+        row[1]["callback_data"].as_str().unwrap().to_owned(),
+    );
+    assert!(edit.starts_with("e:"), "{edit}");
+    tg.channel
+        .ingest(callback_update(32, ANA, "Ana", &edit))
+        .await;
+    tg.wait_sent(ANA, "What should change? (Add to Google Calendar")
+        .await;
+    // The withdrawn preview cannot be confirmed any more.
+    tg.channel
+        .ingest(callback_update(33, ANA, "Ana", &confirm))
+        .await;
+    tg.wait_sent(ANA, "already cancelled").await;
+    assert!(inserts(&tg).await.is_empty());
+    // The member says what to change; the model sees the question and proposes again.
+    tg.channel
+        .ingest(text_update(34, ANA, "Ana", "at 5pm instead"))
+        .await;
+    tg.wait_sent(ANA, "Dentist, Thu 19 Nov 17:00–18:00").await;
+    let seen = &tg.model.requests()[1].messages;
+    assert!(
+        seen.iter().any(|m| m
+            .content
+            .starts_with("What should change? (Add to Google Calendar")),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().unwrap().content, "at 5pm instead");
 }

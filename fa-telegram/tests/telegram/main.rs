@@ -80,7 +80,8 @@ async fn a_proposal_is_confirmed_with_its_inline_button() {
         .await;
     let buttons = &shown["reply_markup"]["inline_keyboard"][0];
     assert_eq!(buttons[0]["text"], "✅ Confirm");
-    assert_eq!(buttons[1]["text"], "✖️ Cancel");
+    assert_eq!(buttons[1]["text"], "✏️ Edit");
+    assert_eq!(buttons[2]["text"], "✖️ Cancel");
     let confirm = buttons[0]["callback_data"].as_str().unwrap().to_owned();
     assert!(
         confirm.starts_with("c:") && confirm.len() <= 64,
