@@ -74,7 +74,7 @@ impl CalendarCommand {
         };
         let scheduled = match schedule_member_jobs(ctx.scheduler().as_ref(), ctx.scope()).await {
             Ok(_) => String::new(),
-            Err(error) => format!(" (The daily sync could not be scheduled: {error}.)"),
+            Err(error) => format!(" (The calendar sync could not be scheduled: {error}.)"),
         };
         match provider {
             Provider::CalDav => {

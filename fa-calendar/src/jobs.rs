@@ -1,4 +1,4 @@
-//! Scheduler job kinds for calendars: the busy-time sync (daily, and on demand with
+//! Scheduler job kinds for calendars: the busy-time sync (every four hours, and on demand with
 //! `/calendar sync`) and the OAuth token refresh (every 30 minutes, so a token is renewed
 //! before it expires, not at the moment it is needed). Both work on the job's member.
 //!
@@ -25,12 +25,16 @@ use crate::accounts::CalendarAccounts;
 /// How many days ahead the sync reads by default.
 pub const SYNC_DAYS: u32 = 31;
 
-/// The jobs a member with a calendar gets, as (kind, cron on the member's clock).
-pub const MEMBER_JOBS: [(&str, &str); 2] = [
-    (CalendarSync::NAME, "0 5 * * *"),
+/// The jobs a member with a calendar gets, as (kind, cron on the member's clock): the busy-time
+/// sync every four hours (so free-time answers come from a cache under the tools' six-hour
+/// limit), and, with OAuth providers, the token refresh every 30 minutes.
+pub const MEMBER_JOBS: &[(&str, &str)] = &[
+    (CalendarSync::NAME, "0 */4 * * *"),
+    #[cfg(feature = "oauth")]
     (TOKEN_REFRESH, "*/30 * * * *"),
 ];
 
+#[cfg(feature = "oauth")]
 const TOKEN_REFRESH: &str = "calendar_token_refresh";
 
 /// Registers every fa-calendar job kind.
@@ -52,7 +56,7 @@ pub async fn schedule_member_jobs(
         .map(|j| j.kind)
         .collect();
     let mut added = 0;
-    for (kind, cron) in MEMBER_JOBS {
+    for &(kind, cron) in MEMBER_JOBS {
         if existing.iter().any(|k| k == kind) {
             continue;
         }

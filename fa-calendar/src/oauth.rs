@@ -329,9 +329,10 @@ impl OAuthClient {
                 ConnectorErrorKind::Unauthorized,
                 "; the grant was revoked or has expired: connect the account again",
             ),
+            // The app's credentials, not the member's grant: nothing for the member to redo.
             "invalid_client" | "unauthorized_client" => (
-                ConnectorErrorKind::Unauthorized,
-                "; check the app's client id and secret",
+                ConnectorErrorKind::Permanent,
+                "; the operator checks the app's client id and secret (members stay connected)",
             ),
             _ if status.is_server_error() => (ConnectorErrorKind::Transient, ""),
             _ => (ConnectorErrorKind::Permanent, ""),

@@ -53,9 +53,10 @@ fn provider(name: &str) -> Result<Provider> {
     })
 }
 
-/// The operator's side of calendar connections: the bot's public URL and its OAuth apps;
-/// the endpoint overrides are for tests.
-#[derive(Clone, Default, uniffi::Record)]
+/// The operator's side of calendar connections: the bot's public URL and its OAuth apps'
+/// client ids; the endpoint overrides are for tests. The client secrets are not here (a record
+/// prints its fields in Kotlin, Swift and Python): they go to `CalendarAccounts`'s constructor.
+#[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct CalendarAppSettings {
     /// The bot's public base URL (OAuth links and callbacks).
     #[uniffi(default = None)]
@@ -63,15 +64,9 @@ pub struct CalendarAppSettings {
     /// The Google OAuth app's client id.
     #[uniffi(default = None)]
     pub google_client_id: Option<String>,
-    /// Its client secret.
-    #[uniffi(default = None)]
-    pub google_client_secret: Option<String>,
     /// The Microsoft OAuth app's client id.
     #[uniffi(default = None)]
     pub microsoft_client_id: Option<String>,
-    /// Its client secret.
-    #[uniffi(default = None)]
-    pub microsoft_client_secret: Option<String>,
     /// Another Google authorization endpoint.
     #[uniffi(default = None)]
     pub google_auth_url: Option<String>,
@@ -90,16 +85,6 @@ pub struct CalendarAppSettings {
     /// Another Microsoft Graph endpoint.
     #[uniffi(default = None)]
     pub graph_api_url: Option<String>,
-}
-
-impl std::fmt::Debug for CalendarAppSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CalendarAppSettings")
-            .field("public_url", &self.public_url)
-            .field("google_client_id", &self.google_client_id)
-            .field("microsoft_client_id", &self.microsoft_client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 fn oauth_app(
@@ -289,16 +274,22 @@ impl CalendarAccounts {
 
 #[uniffi::export]
 impl CalendarAccounts {
-    /// Connections on `store` (its vault seals passwords and tokens), signed in with `apps`.
-    #[uniffi::constructor]
-    pub fn new(store: Arc<Store>, apps: CalendarAppSettings) -> Result<Arc<Self>> {
+    /// Connections on `store` (its vault seals passwords and tokens), signed in with `apps` and
+    /// the apps' client secrets.
+    #[uniffi::constructor(default(google_client_secret = None, microsoft_client_secret = None))]
+    pub fn new(
+        store: Arc<Store>,
+        apps: CalendarAppSettings,
+        google_client_secret: Option<String>,
+        microsoft_client_secret: Option<String>,
+    ) -> Result<Arc<Self>> {
         let mut settings = CalendarApps::new();
         if let Some(url) = apps.public_url {
             settings = settings.public_url(url);
         }
         if let Some(app) = oauth_app(
             apps.google_client_id,
-            apps.google_client_secret,
+            google_client_secret,
             (apps.google_auth_url, apps.google_token_url),
             "google",
         )? {
@@ -306,7 +297,7 @@ impl CalendarAccounts {
         }
         if let Some(app) = oauth_app(
             apps.microsoft_client_id,
-            apps.microsoft_client_secret,
+            microsoft_client_secret,
             (apps.microsoft_auth_url, apps.microsoft_token_url),
             "microsoft",
         )? {

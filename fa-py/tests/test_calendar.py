@@ -177,6 +177,21 @@ async def test_caldav_connects_creates_and_caches_busy_time(store: Store, ana: M
     assert [(e.summary, e.start) for e in events] == [("Dentist", start)]
     report = await calendars.sync(ana, days=31)
     assert (report.synced, report.intervals, report.failed) == (1, 1, [])
-    busy = await calendars.busy(ana, start - timedelta(days=1), start + timedelta(days=1))
-    assert busy.intervals == [Interval(start, start + timedelta(hours=1))]
-    assert (busy.stale, busy.unread) == ([], [])
+    # Deleted at the server behind fa's back: a fresh cache still answers, a live read does not.
+    _delete(made.id, user, password)
+    day = (start - timedelta(days=1), start + timedelta(days=1))
+    cached = await calendars.busy(ana, *day)
+    assert cached.intervals == [Interval(start, start + timedelta(hours=1))]
+    assert (cached.stale, cached.unread) == ([], [])
+    live = await calendars.busy(ana, *day, max_age=0)
+    assert live.intervals == []
+
+
+def _delete(url: str, user: str, password: str) -> None:
+    """DELETE on the CalDAV server directly, as another client would."""
+    import base64
+    import urllib.request
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(url, method="DELETE", headers={"Authorization": f"Basic {token}"})
+    urllib.request.urlopen(request).close()

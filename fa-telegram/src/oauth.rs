@@ -49,6 +49,17 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
         .into_response()
 }
 
+/// What a page may say about a failure: what the member can act on (the link, the provider's
+/// answer); a failure on the bot's side only in the log.
+fn shown(error: &fa_calendar::Error) -> String {
+    match error {
+        fa_calendar::Error::Invalid { .. } | fa_calendar::Error::Calendar(_) => error.to_string(),
+        _ => "Something went wrong on the bot's side; it has been logged. Start again from the \
+              chat in a while."
+            .to_owned(),
+    }
+}
+
 /// The provider a route names exactly: `google` or `microsoft`.
 fn provider(name: &str) -> Option<Provider> {
     Provider::parse(name).filter(|p| p.slug() == name && *p != Provider::CalDav)
@@ -78,7 +89,7 @@ async fn start(
             page(
                 StatusCode::BAD_REQUEST,
                 "This link does not work",
-                &error.to_string(),
+                &shown(&error),
             )
         }
     }
@@ -125,7 +136,7 @@ async fn callback(
             page(
                 StatusCode::BAD_REQUEST,
                 "The calendar was not connected",
-                &error.to_string(),
+                &shown(&error),
             )
         }
     }

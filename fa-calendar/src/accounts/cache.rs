@@ -26,6 +26,10 @@ pub struct BusyCache {
     pub from: DateTime<Utc>,
     /// The end of the range read (a range with more than [`MAX_CACHED`] intervals ends early).
     pub to: DateTime<Utc>,
+    /// The calendars read (the connection's busy calendars then); a cache of other calendars
+    /// is not used.
+    #[serde(default)]
+    pub calendars: Vec<String>,
     /// Busy intervals as Unix seconds `[start, end)`, merged, by start.
     pub busy: Vec<(i64, i64)>,
 }
@@ -145,6 +149,11 @@ impl CalendarAccounts {
     ) -> Result<u32> {
         let calendars = connection.busy_calendars().await?;
         let busy = connection.calendar.busy(&calendars, from, to).await?;
+        // Written only if the settings still name the calendars that were read (a `/calendar
+        // use` meanwhile wins).
+        if connection_calendars(self, scope, connection.integration.id).await? != calendars {
+            return Ok(0);
+        }
         let intervals = busy.into_iter().map(|(s, e)| Interval::new(s, e)).collect();
         let (busy, covered) = compact(intervals, to);
         let n = u32::try_from(busy.len()).unwrap_or(u32::MAX);
@@ -152,11 +161,18 @@ impl CalendarAccounts {
             synced_at: self.now(),
             from,
             to: covered,
+            calendars,
             busy,
         };
         self.store_cache(scope, connection.integration.id, cache)
             .await?;
         Ok(n)
+    }
+
+    /// Forgets a connection's busy cache (after fa changed its events), so the next answer
+    /// reads the provider.
+    pub async fn forget_busy(&self, scope: MemberScope, id: IntegrationId) -> Result<()> {
+        self.change_settings(scope, id, |s| s.cache = None).await
     }
 
     async fn store_cache(
@@ -186,10 +202,14 @@ impl CalendarAccounts {
             ..Busy::default()
         };
         for connection in connections {
-            let cache = connection.settings.cache.as_ref();
-            if let Some(cache) =
-                cache.filter(|c| c.synced_at + max_age >= now && c.covers(range.start, range.end))
-            {
+            // A cache is for the calendars it read and the range it covers.
+            let calendars = connection.busy_calendars().await.unwrap_or_default();
+            let cache = connection
+                .settings
+                .cache
+                .as_ref()
+                .filter(|c| c.calendars == calendars && c.covers(range.start, range.end));
+            if let Some(cache) = cache.filter(|c| c.synced_at + max_age >= now) {
                 out.intervals.extend(cache.intervals(range));
                 continue;
             }
@@ -208,7 +228,7 @@ impl CalendarAccounts {
                     .extend(busy.into_iter().map(|(s, e)| Interval::new(s, e))),
                 Err(error) => {
                     let label = connection.integration.label.clone();
-                    match cache.filter(|c| c.covers(range.start, range.end)) {
+                    match cache {
                         Some(cache) => {
                             tracing::warn!(%error, "provider unreachable; an older busy cache is used");
                             out.intervals.extend(cache.intervals(range));
@@ -221,6 +241,15 @@ impl CalendarAccounts {
         }
         Ok(out)
     }
+}
+
+/// The busy calendars a connection's stored settings name now.
+async fn connection_calendars(
+    accounts: &CalendarAccounts,
+    scope: MemberScope,
+    id: IntegrationId,
+) -> Result<Vec<String>> {
+    accounts.open(scope, id).await?.busy_calendars().await
 }
 
 #[cfg(test)]
@@ -258,6 +287,7 @@ mod tests {
             synced_at: at(0),
             from: at(0),
             to,
+            calendars: Vec::new(),
             busy,
         };
         assert!(cache.covers(at(0), at(2 * MAX_CACHED as i64)));

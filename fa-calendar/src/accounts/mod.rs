@@ -499,7 +499,9 @@ impl CalendarAccounts {
         if let Some(location) = location {
             draft = draft.location(location);
         }
-        Ok(connection.calendar.create(&calendar.id, &draft).await?)
+        let made = connection.calendar.create(&calendar.id, &draft).await?;
+        self.forget_busy(scope, id).await?;
+        Ok(made)
     }
 
     /// Makes `calendar` (a provider id, from [`Calendar::calendars`]) the one new events of

@@ -33,8 +33,9 @@ pub const SIGN_IN_TTL_MINUTES: i64 = 15;
 /// An access token this close to expiry is renewed before use.
 const RENEW_BEFORE: Duration = Duration::minutes(5);
 
-/// A sign-in started for a member: the link to send them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A sign-in started for a member: the link to send them. Its `Debug` leaves out the link,
+/// which carries the state's secret.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignInLink {
     /// The connection being signed in.
@@ -44,6 +45,15 @@ pub struct SignInLink {
     pub url: String,
     /// Until when it works.
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SignInLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInLink")
+            .field("integration", &self.integration)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a token refresh round did.
@@ -287,8 +297,8 @@ impl CalendarAccounts {
             |c| format!("\"{}\"", c.name),
         );
         let message = format!(
-            "{} is connected. Events you ask me to add go to {calendar}; /calendar lists your \
-             calendars and /calendar use <name> picks another.",
+            "{} is connected. Events you ask me to add go to {calendar}; /calendar use <name> \
+             picks another of your calendars (a name I do not know lists them).",
             provider.title()
         );
         self.tell(
@@ -453,6 +463,20 @@ impl StoredToken {
         )
     }
 
+    /// Fa has no usable tokens for the connection (never signed in, or unreadable): the member
+    /// connects again, but the provider refused nothing, so the state is left as it is.
+    fn not_signed_in(&self) -> CalendarError {
+        CalendarError::new(
+            ConnectorErrorKind::Permanent,
+            format!(
+                "{} \"{}\" is not signed in; connect it with /calendar connect {}",
+                self.provider().title(),
+                self.integration.label,
+                self.provider()
+            ),
+        )
+    }
+
     fn internal(error: impl std::fmt::Display) -> CalendarError {
         CalendarError::new(ConnectorErrorKind::Permanent, error.to_string())
     }
@@ -465,7 +489,7 @@ impl StoredToken {
             .credential(self.scope, id)
             .await
             .map_err(Self::internal)?
-            .ok_or_else(|| self.refused("is not signed in"))?;
+            .ok_or_else(|| self.not_signed_in())?;
         let opened = self
             .vault
             .open(self.scope, id, &sealed)
@@ -476,14 +500,14 @@ impl StoredToken {
             expires_at,
         }) = Stored::read(&opened)
         else {
-            return Err(self.refused("is not signed in"));
+            return Err(self.not_signed_in());
         };
         let now = self.clock.now();
         if expires_at > now + ahead {
             self.remember(Secret::new(access_token), expires_at);
             return Ok(false);
         }
-        let refresh_token = refresh_token.ok_or_else(|| self.refused("has no refresh token"))?;
+        let refresh_token = refresh_token.ok_or_else(|| self.not_signed_in())?;
         let client = self
             .apps
             .oauth_client(self.provider())
@@ -569,7 +593,7 @@ impl AccessToken for StoredToken {
             .lock()
             .ok()
             .and_then(|c| c.as_ref().map(|(t, _)| t.clone()))
-            .ok_or_else(|| self.refused("is not signed in"))
+            .ok_or_else(|| self.not_signed_in())
     }
 }
 

@@ -34,7 +34,7 @@ use reqwest::{Method, StatusCode, Url};
 
 use crate::expand::expand;
 use crate::ical::parse_calendar;
-use crate::ical_out::event_to_ics;
+use crate::ical_out::{event_to_ics, patch_event_ics};
 use crate::rest::{error, in_range};
 use crate::slots::Interval;
 
@@ -507,29 +507,25 @@ impl Calendar for CalDavCalendar {
         event: &EventDraft,
     ) -> Result<CalendarEntry, CalendarError> {
         let url = self.entry_url(id)?;
-        // Keep the event's UID: read it from the stored object.
+        // Change only what the draft says: the stored object keeps its UID, attendees,
+        // alarms and notes.
         let stored = self
             .send("GET", Method::GET, &url, &[], None)
             .await?
             .text()
             .await
             .map_err(|e| network("GET", e))?;
-        let uid = parse_calendar(&stored)
-            .ok()
-            .and_then(|p| p.events.into_iter().next().map(|e| e.uid))
-            .ok_or_else(|| {
-                error(
-                    ConnectorErrorKind::Permanent,
-                    format!("CalDAV: {id} holds no event"),
-                )
-            })?;
+        let ics = patch_event_ics(&stored, event, Utc::now()).ok_or_else(|| {
+            error(
+                ConnectorErrorKind::Permanent,
+                format!("CalDAV: {id} holds no event"),
+            )
+        })?;
         let condition = match etag {
             Some(etag) => ("If-Match", etag),
             None => ("If-Match", "*"),
         };
-        let etag = self
-            .put(&url, event_to_ics(&uid, event, Utc::now()), condition)
-            .await?;
+        let etag = self.put(&url, ics, condition).await?;
         Ok(self.entry(calendar, &url, etag, event))
     }
 

@@ -38,6 +38,7 @@ macro_rules! planned_tool {
                 ctx: &ToolContext,
                 arguments: &serde_json::Value,
             ) -> Result<String, ToolError> {
+                unpinned(arguments)?;
                 Ok(self.plan(ctx, arguments).await?.1)
             }
 
@@ -46,6 +47,7 @@ macro_rules! planned_tool {
                 ctx: &ToolContext,
                 arguments: serde_json::Value,
             ) -> Result<Proposal, ToolError> {
+                unpinned(&arguments)?;
                 let (pinned, summary) = self.plan(ctx, &arguments).await?;
                 Ok(Proposal::new(summary, json!({ "pinned": pinned })))
             }
@@ -69,10 +71,31 @@ struct Pinned {
     location: Option<String>,
 }
 
-fn pinned(arguments: &serde_json::Value) -> Option<Pinned> {
-    arguments
-        .get("pinned")
-        .and_then(|p| serde_json::from_value(p.clone()).ok())
+/// The pinned plan of a confirmed proposal, checked again: it reaches `call` from the pending
+/// action, or from a model's call when the member turned confirmation off.
+fn pinned(arguments: &serde_json::Value) -> Result<Option<Pinned>, ToolError> {
+    let Some(value) = arguments.get("pinned") else {
+        return Ok(None);
+    };
+    let p: Pinned = serde_json::from_value(value.clone())
+        .map_err(|e| ToolError::invalid(format!("pinned: {e}")))?;
+    let title = p.title.trim().chars().count();
+    if title == 0 || title > 300 || p.end <= p.start || p.end - p.start > Duration::days(31) {
+        return Err(ToolError::invalid(
+            "pinned: a title of 1-300 characters and an end after the start",
+        ));
+    }
+    Ok(Some(p))
+}
+
+/// Proposals are planned from the member's words; a plan is pinned by fa, never given.
+fn unpinned(arguments: &serde_json::Value) -> Result<(), ToolError> {
+    if arguments.get("pinned").is_some() {
+        return Err(ToolError::invalid(
+            "`pinned` is set by fa; describe the event in the tool's own arguments",
+        ));
+    }
+    Ok(())
 }
 
 fn failed(error: CalendarError) -> ToolError {
@@ -85,6 +108,16 @@ fn failed(error: CalendarError) -> ToolError {
             ToolError::failed("the event is no longer in the calendar; nothing was changed.")
         }
         _ => ToolError::failed(error.message),
+    }
+}
+
+/// After fa changed a connection's events: its busy cache no longer tells the truth.
+async fn changed(accounts: &CalendarAccounts, ctx: &ToolContext, connection: &CalendarConnection) {
+    if let Err(error) = accounts
+        .forget_busy(ctx.scope(), connection.integration().id)
+        .await
+    {
+        tracing::warn!(%error, "a busy cache could not be cleared after a change");
     }
 }
 
@@ -151,7 +184,7 @@ impl CreateEventTool {
         ctx: &ToolContext,
         arguments: &serde_json::Value,
     ) -> Result<(Pinned, String), ToolError> {
-        if let Some(pinned) = pinned(arguments) {
+        if let Some(pinned) = pinned(arguments)? {
             return Ok((pinned, String::new()));
         }
         let args: CreateArgs = parse_arguments(arguments)?;
@@ -267,6 +300,7 @@ planned_tool!(CreateEventTool {
             .create(&p.calendar, &draft)
             .await
             .map_err(failed)?;
+        changed(&self.0, ctx, &connection).await;
         Ok(done("Added", ctx, &connection, &created))
     }
 });
@@ -392,11 +426,17 @@ impl MoveEventTool {
         ctx: &ToolContext,
         arguments: &serde_json::Value,
     ) -> Result<(Pinned, String), ToolError> {
-        if let Some(pinned) = pinned(arguments) {
+        if let Some(pinned) = pinned(arguments)? {
             return Ok((pinned, String::new()));
         }
         let args: MoveArgs = parse_arguments(arguments)?;
         let (connection, entry) = find_event(&self.0, ctx, &args.find).await?;
+        if entry.all_day {
+            return Err(ToolError::failed(format!(
+                "\"{}\" takes whole days; move it in the calendar app",
+                entry.summary
+            )));
+        }
         let start = parse_start(ctx, &args.to)?;
         let length = match args.duration_minutes {
             Some(m) if (1..=1440).contains(&m) => Duration::minutes(m),
@@ -463,6 +503,7 @@ planned_tool!(MoveEventTool {
             .update(&p.calendar, &event, p.etag.as_deref(), &draft)
             .await
             .map_err(failed)?;
+        changed(&self.0, ctx, &connection).await;
         Ok(done("Moved", ctx, &connection, &moved))
     }
 });
@@ -476,7 +517,7 @@ impl CancelEventTool {
         ctx: &ToolContext,
         arguments: &serde_json::Value,
     ) -> Result<(Pinned, String), ToolError> {
-        if let Some(pinned) = pinned(arguments) {
+        if let Some(pinned) = pinned(arguments)? {
             return Ok((pinned, String::new()));
         }
         let args: FindArgs = parse_arguments(arguments)?;
@@ -528,6 +569,7 @@ planned_tool!(CancelEventTool {
             .delete(&p.calendar, &event, p.etag.as_deref())
             .await
             .map_err(failed)?;
+        changed(&self.0, ctx, &connection).await;
         Ok(format!(
             "Cancelled {} ({}) in {}.",
             p.title,

@@ -247,7 +247,10 @@ async fn incremental_sync_applies_changes_and_a_410_falls_back_to_a_full_sync() 
     // The stored token has expired at Google: 410 Gone, full sync required.
     Mock::given(method("GET"))
         .and(path(events))
-        .and(query_param("syncToken", "CPDAlvWDx70CEPDAlvWDx70CGAU="))
+        .and(query_param(
+            "syncToken",
+            "CKiSuYyDx70CEKiSuYyDx70CGAU=-expired",
+        ))
         .respond_with(
             ResponseTemplate::new(410).set_body_json(fixture("error_full_sync_required.json")),
         )
@@ -273,10 +276,14 @@ async fn incremental_sync_applies_changes_and_a_410_falls_back_to_a_full_sync() 
         .mount(&server)
         .await;
     let full = google
-        .changes("ana@example.com", Some("CPDAlvWDx70CEPDAlvWDx70CGAU="))
+        .changes(
+            "ana@example.com",
+            Some("CKiSuYyDx70CEKiSuYyDx70CGAU=-expired"),
+        )
         .await
         .unwrap();
     assert!(full.full);
+    // The token of the full sync's last page, not the expired one.
     assert_eq!(full.sync_token, "CPDAlvWDx70CEPDAlvWDx70CGAU=");
     assert!(!full.changed.is_empty());
     assert!(full.changed.iter().all(|e| !e.summary.is_empty()));

@@ -430,3 +430,31 @@ fn field_is(name: &'static str, value: &'static str) -> impl wiremock::Match {
     }
     FieldIs(name, value)
 }
+
+#[tokio::test]
+async fn two_callbacks_racing_with_one_state_connect_once() {
+    let (h, server, accounts) = setup().await;
+    let link = accounts
+        .start_sign_in(h.ana.scope(), Provider::Google)
+        .await
+        .unwrap();
+    let state = query(&link.url)["state"].clone();
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("oauth", "google_token.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    calendar_list_for(&server, "ya29.a0AfB_byC-test-access-token").await;
+    let (a, b) = tokio::join!(
+        accounts.finish_sign_in(Provider::Google, &state, "4/0AeanS0b-code"),
+        accounts.finish_sign_in(Provider::Google, &state, "4/0AeanS0b-code"),
+    );
+    let outcomes = [a.is_ok(), b.is_ok()];
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+    let refused = if outcomes[0] { b } else { a };
+    assert!(refused.unwrap_err().to_string().contains("already used"));
+    // The mock's expect(1): the code was exchanged once.
+}

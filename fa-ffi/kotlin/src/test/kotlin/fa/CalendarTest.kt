@@ -1,7 +1,12 @@
 package fa
 
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
 import java.time.Duration
 import java.time.Instant
+import java.util.Base64
 import java.util.UUID
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -80,7 +85,17 @@ class CalendarTest {
         assertEquals(listOf("Dentist" to start), events.map { it.summary to it.start })
         val report = calendars.sync(ann.scope, 31u)
         assertEquals(1u, report.synced)
-        val busy = calendars.busy(ann.scope, start.minus(Duration.ofDays(1)), start.plus(Duration.ofDays(1)), Duration.ofHours(6))
-        assertEquals(listOf(TimeSpan(start, start.plus(Duration.ofHours(1)))), busy.intervals)
+        // Deleted at the server behind fa's back: a fresh cache still answers, a live read does not.
+        val auth = "Basic " + Base64.getEncoder().encodeToString("$user:$password".toByteArray())
+        val deleted = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create(made.id)).DELETE().header("Authorization", auth).build(),
+            HttpResponse.BodyHandlers.discarding(),
+        )
+        assertTrue(deleted.statusCode() in 200..299, "DELETE answered ${deleted.statusCode()}")
+        val from = start.minus(Duration.ofDays(1))
+        val to = start.plus(Duration.ofDays(1))
+        val cached = calendars.busy(ann.scope, from, to, Duration.ofHours(6))
+        assertEquals(listOf(TimeSpan(start, start.plus(Duration.ofHours(1)))), cached.intervals)
+        assertTrue(calendars.busy(ann.scope, from, to, Duration.ZERO).intervals.isEmpty())
     }
 }
