@@ -209,7 +209,7 @@ impl CalendarAccounts {
                 .cache
                 .as_ref()
                 .filter(|c| c.calendars == calendars && c.covers(range.start, range.end));
-            if let Some(cache) = cache.filter(|c| c.synced_at + max_age >= now) {
+            if let Some(cache) = cache.filter(|c| c.synced_at + max_age > now) {
                 out.intervals.extend(cache.intervals(range));
                 continue;
             }

@@ -33,7 +33,7 @@ use fa_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-pub use cache::{Busy, BusyCache, SyncReport};
+pub use cache::{Busy, BusyCache, MAX_CACHED, SyncReport};
 #[cfg(feature = "oauth")]
 pub use sign_in::{RefreshReport, SIGN_IN_TTL_MINUTES, SignInLink};
 
