@@ -71,6 +71,17 @@ struct Pinned {
     location: Option<String>,
 }
 
+impl Pinned {
+    /// The event as planned, on the member's clock.
+    fn draft(&self, ctx: &ToolContext) -> EventDraft {
+        let draft = EventDraft::new(self.title.clone(), self.start, self.end, ctx.timezone());
+        match &self.location {
+            Some(location) => draft.location(location.clone()),
+            None => draft,
+        }
+    }
+}
+
 /// The pinned plan of a confirmed proposal, checked again: it reaches `call` from the pending
 /// action, or from a model's call when the member turned confirmation off.
 fn pinned(arguments: &serde_json::Value) -> Result<Option<Pinned>, ToolError> {
@@ -291,10 +302,7 @@ planned_tool!(CreateEventTool {
     ) -> Result<String, ToolError> {
         let (p, _) = self.plan(ctx, &arguments).await?;
         let connection = open(&self.0, ctx, p.integration).await?;
-        let mut draft = EventDraft::new(p.title.clone(), p.start, p.end, ctx.timezone());
-        if let Some(location) = &p.location {
-            draft = draft.location(location.clone());
-        }
+        let draft = p.draft(ctx);
         let created = connection
             .calendar()
             .create(&p.calendar, &draft)
@@ -494,10 +502,7 @@ planned_tool!(MoveEventTool {
             .clone()
             .ok_or_else(|| ToolError::invalid("no event to move"))?;
         let connection = open(&self.0, ctx, p.integration).await?;
-        let mut draft = EventDraft::new(p.title.clone(), p.start, p.end, ctx.timezone());
-        if let Some(location) = &p.location {
-            draft = draft.location(location.clone());
-        }
+        let draft = p.draft(ctx);
         let moved = connection
             .calendar()
             .update(&p.calendar, &event, p.etag.as_deref(), &draft)
