@@ -15,6 +15,7 @@ use fa_core::{HouseholdId, Integration, MemberScope, RouteCommit, Secret};
 
 use crate::error::{FaError, Result};
 use crate::runtime::run;
+use crate::secret::SecretText;
 use crate::store::Store;
 
 /// An error of fa-amazon on its way to `FaError` (by its kind).
@@ -85,7 +86,7 @@ pub struct AmazonAppSettings {
     /// The LWA client id.
     pub client_id: String,
     /// The LWA client secret.
-    pub client_secret: String,
+    pub client_secret: Arc<SecretText>,
     /// Another SP-API endpoint (the sandbox, a mock in tests).
     #[uniffi(default = None)]
     pub sp_api_url: Option<String>,
@@ -198,7 +199,7 @@ impl SellerAccounts {
     /// Accounts on `store` (its vault seals the refresh tokens), called as `app`.
     #[uniffi::constructor]
     pub fn new(store: Arc<Store>, app: AmazonAppSettings) -> Result<Arc<Self>> {
-        let mut amazon = AmazonApp::new(app.client_id, Secret::new(app.client_secret));
+        let mut amazon = AmazonApp::new(app.client_id, app.client_secret.secret());
         amazon.endpoint = app.sp_api_url.map(|u| u.trim_end_matches('/').to_owned());
         amazon.lwa_url = app.lwa_url;
         let accounts =
@@ -287,7 +288,7 @@ pub struct SqsQueueSettings {
     /// The IAM access key id that reads it.
     pub access_key_id: String,
     /// Its secret.
-    pub secret_access_key: String,
+    pub secret_access_key: Arc<SecretText>,
     /// Another SQS server (a local moto in tests).
     #[uniffi(default = None)]
     pub endpoint_url: Option<String>,
@@ -382,7 +383,7 @@ impl SqsConsumer {
             queue.queue_url,
             queue.region,
             queue.access_key_id,
-            Secret::new(queue.secret_access_key),
+            queue.secret_access_key.secret(),
         );
         if let Some(endpoint) = queue.endpoint_url {
             config = config.endpoint_url(endpoint.trim_end_matches('/'));

@@ -17,6 +17,7 @@ use fa_core::{Integration, IntegrationId, MemberScope, Secret};
 
 use crate::error::{FaError, Result};
 use crate::runtime::run;
+use crate::secret::SecretText;
 use crate::store::Store;
 
 /// An error of fa-calendar on its way to `FaError` (by its kind).
@@ -54,8 +55,8 @@ fn provider(name: &str) -> Result<Provider> {
 }
 
 /// The operator's side of calendar connections: the bot's public URL and its OAuth apps'
-/// client ids; the endpoint overrides are for tests. The client secrets are not here (a record
-/// prints its fields in Kotlin, Swift and Python): they go to `CalendarAccounts`'s constructor.
+/// client ids; the endpoint overrides are for tests. The client secrets go to
+/// `CalendarAccounts`'s constructor as `SecretText`.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct CalendarAppSettings {
     /// The bot's public base URL (OAuth links and callbacks).
@@ -89,14 +90,14 @@ pub struct CalendarAppSettings {
 
 fn oauth_app(
     id: Option<String>,
-    secret: Option<String>,
+    secret: Option<Arc<SecretText>>,
     endpoints: (Option<String>, Option<String>),
     which: &str,
 ) -> Result<Option<OAuthApp>> {
     match (id, secret) {
         (None, None) => Ok(None),
         (Some(id), Some(secret)) => {
-            let app = OAuthApp::new(id, Secret::new(secret));
+            let app = OAuthApp::new(id, secret.secret());
             Ok(Some(match endpoints {
                 (Some(a), Some(t)) => app.endpoints(a, t),
                 _ => app,
@@ -280,8 +281,8 @@ impl CalendarAccounts {
     pub fn new(
         store: Arc<Store>,
         apps: CalendarAppSettings,
-        google_client_secret: Option<String>,
-        microsoft_client_secret: Option<String>,
+        google_client_secret: Option<Arc<SecretText>>,
+        microsoft_client_secret: Option<Arc<SecretText>>,
     ) -> Result<Arc<Self>> {
         let mut settings = CalendarApps::new();
         if let Some(url) = apps.public_url {

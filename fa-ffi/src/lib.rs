@@ -11,6 +11,7 @@ mod error;
 mod model;
 mod runtime;
 mod scheduler;
+mod secret;
 mod store;
 #[cfg(feature = "openai")]
 mod transcribe;
@@ -38,6 +39,7 @@ pub use scheduler::{
     JobPlan, JobSettings, Runner, RunnerSettings, Scheduler, Subscription, TickCounts, UpcomingJob,
     preview_trigger,
 };
+pub use secret::SecretText;
 pub use store::{
     CredentialRotation, Store, StoreInfo, StoreSettings, generate_master_key, open_store,
 };

@@ -15,6 +15,7 @@ use fa_core::{
 use crate::clock::{ManualClock, clock_or_system};
 use crate::error::{FaError, Result};
 use crate::runtime::run;
+use crate::secret::SecretText;
 
 /// How to open a store, beyond its URL.
 #[derive(Debug, Clone, Default, uniffi::Record)]
@@ -22,13 +23,14 @@ pub struct StoreSettings {
     /// PostgreSQL only: the schema fa's tables live in (created if missing).
     #[uniffi(default = None)]
     pub schema: Option<String>,
-    /// The vault's master key (base64 of 32 bytes, see `generate_master_key`); without one,
-    /// credentials use `FA_MASTER_KEY` / `FA_MASTER_KEY_FILE` from the environment.
+    /// The vault's master key (base64 of 32 bytes, see `generate_master_key`, wrapped in a
+    /// `SecretText`); without one, credentials use `FA_MASTER_KEY` / `FA_MASTER_KEY_FILE` from
+    /// the environment.
     #[uniffi(default = None)]
-    pub master_key: Option<String>,
+    pub master_key: Option<Arc<SecretText>>,
     /// Keys used before the current one, so credentials sealed with them still open.
     #[uniffi(default = [])]
-    pub previous_keys: Vec<String>,
+    pub previous_keys: Vec<Arc<SecretText>>,
 }
 
 /// What `Store.status` reports.
@@ -111,9 +113,12 @@ pub async fn open_store(
     }
     let vault = match &settings.master_key {
         Some(key) => {
-            let mut vault = Vault::new(MasterKey::from_base64(key, "master_key")?);
+            let mut vault = Vault::new(MasterKey::from_base64(key.0.expose(), "master_key")?);
             for previous in &settings.previous_keys {
-                vault = vault.with_previous(MasterKey::from_base64(previous, "previous_keys")?);
+                vault = vault.with_previous(MasterKey::from_base64(
+                    previous.0.expose(),
+                    "previous_keys",
+                )?);
             }
             Some(Arc::new(vault))
         }

@@ -41,7 +41,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 async def open_test_store(url: str = "sqlite::memory:", clock: "fa_ffi.ManualClock | None" = None):
     """A store with a manual clock and a fresh master key; on PostgreSQL in a schema of its own."""
     schema = f"py_{uuid.uuid4().hex[:16]}" if url.startswith("postgres") else None
-    settings = fa_ffi.StoreSettings(schema=schema, master_key=fa_ffi.generate_master_key())
+    settings = fa_ffi.StoreSettings(schema=schema, master_key=fa_ffi.SecretText(fa_ffi.generate_master_key()))
     return await fa_ffi.open_store(url, settings, clock or fa_ffi.ManualClock(START))
 
 

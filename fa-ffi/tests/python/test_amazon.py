@@ -116,7 +116,7 @@ async def test_a_seller_account_connects_and_reconciles(amazon: Tuple[str, Route
     store = await open_test_store()
     ann = await family(store)
     app = fa_ffi.AmazonAppSettings(
-        client_id="amzn1.application-oa2-client.test", client_secret="client-secret",
+        client_id="amzn1.application-oa2-client.test", client_secret=fa_ffi.SecretText("client-secret"),
         sp_api_url=url, lwa_url=url + LWA_PATH,
     )
     accounts = fa_ffi.SellerAccounts(store, app)
@@ -170,7 +170,7 @@ async def test_the_sqs_consumer_on_moto() -> None:
     )
     router = fa_ffi.EventRouter(store)
     queue = fa_ffi.SqsQueueSettings(
-        queue_url=queue_url, region="us-east-1", access_key_id="test", secret_access_key="test",
+        queue_url=queue_url, region="us-east-1", access_key_id="test", secret_access_key=fa_ffi.SecretText("test"),
         endpoint_url=endpoint, wait_time=timedelta(seconds=1),
         malformed_visibility=timedelta(minutes=5),
     )

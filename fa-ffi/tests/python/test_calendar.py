@@ -105,7 +105,7 @@ async def test_google_sign_in_then_the_assistant_adds_a_confirmed_event(google: 
         public_url="https://fa.example.org", google_client_id="1234.apps.googleusercontent.com",
         google_auth_url=url + "/auth", google_token_url=url + "/token", google_api_url=url,
     )
-    calendars = fa_ffi.CalendarAccounts(store, apps, google_client_secret="app-secret")
+    calendars = fa_ffi.CalendarAccounts(store, apps, google_client_secret=fa_ffi.SecretText("app-secret"))
     # The secret is in neither the settings record nor the object's printed forms.
     for shown in (str(apps), repr(apps), str(calendars), repr(calendars)):
         assert "app-secret" not in shown

@@ -96,3 +96,16 @@ async def test_bad_input_is_refused_with_a_clear_error() -> None:
         await store.members("not-a-uuid")
     with pytest.raises(fa_core.FaError.InvalidInput, match="sqlite:PATH"):
         await fa_ffi.open_store("redis://secret@host", fa_ffi.StoreSettings(), None)
+
+
+def test_secrets_given_to_fa_never_show_in_printed_settings() -> None:
+    key = fa_ffi.generate_master_key()
+    settings = fa_ffi.StoreSettings(master_key=fa_ffi.SecretText(key), previous_keys=[fa_ffi.SecretText(key)])
+    app = fa_ffi.AmazonAppSettings(client_id="amzn1.application-oa2-client.x", client_secret=fa_ffi.SecretText("client-secret-123"))
+    queue = fa_ffi.SqsQueueSettings(
+        queue_url="https://sqs.eu-west-1.amazonaws.com/1/q", region="eu-west-1", access_key_id="AKIA",
+        secret_access_key=fa_ffi.SecretText("aws-secret-456"),
+    )
+    for printed, secret in ((settings, key), (app, "client-secret-123"), (queue, "aws-secret-456")):
+        assert secret not in str(printed) and secret not in repr(printed)
+

@@ -30,6 +30,7 @@ import uniffi.fa_core.RouteCommit
 import uniffi.fa_core.RouteSpec
 import uniffi.fa_ffi.AmazonAppSettings
 import uniffi.fa_ffi.EventRouter
+import uniffi.fa_ffi.SecretText
 import uniffi.fa_ffi.SellerAccountSettings
 import uniffi.fa_ffi.SellerAccounts
 import uniffi.fa_ffi.SqsConsumer
@@ -110,7 +111,7 @@ class AmazonTest {
             val base = "http://127.0.0.1:${server.address.port}"
             val store = openTestStore()
             val ann = store.family()
-            val accounts = SellerAccounts(store, AmazonAppSettings("amzn1.application-oa2-client.test", "client-secret", base, "$base/auth/o2/token"))
+            val accounts = SellerAccounts(store, AmazonAppSettings("amzn1.application-oa2-client.test", SecretText("client-secret"), base, "$base/auth/o2/token"))
             assertNull(accounts.account(ann.householdId))
             val settings = SellerAccountSettings("eu", listOf("A1PA6795UKMFR9"), "Shop", emptyList())
             val account = accounts.connect(ann.scope, "Atzr|refresh-token", settings)
@@ -168,7 +169,7 @@ class AmazonTest {
         store.addRouteRule(ann.scope, everything)
         val router = EventRouter(store)
         val queue = SqsQueueSettings(
-            queueUrl, "us-east-1", "test", "test", endpoint,
+            queueUrl, "us-east-1", "test", SecretText("test"), endpoint,
             Duration.ofSeconds(1), null, null, Duration.ofMinutes(5),
         )
         val consumer = SqsConsumer(store, ann.householdId, queue, router)

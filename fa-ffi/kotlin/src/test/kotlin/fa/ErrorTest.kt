@@ -97,14 +97,25 @@ class ErrorTest {
     @Test
     fun `a credential sealed under another master key is Auth`() = runBlocking {
         val file = "sqlite:" + java.nio.file.Files.createTempDirectory("fa-keys").resolve("fa.db")
-        val store = openStore(file, StoreSettings(masterKey = uniffi.fa_ffi.generateMasterKey()), null)
+        val store = openStore(file, StoreSettings(masterKey = uniffi.fa_ffi.SecretText(uniffi.fa_ffi.generateMasterKey())), null)
         val ann = store.family()
         val integration = store.createIntegration(ann.scope, uniffi.fa_core.NewIntegration("calendar", "Home", "{}"))
         store.storeCredential(ann.scope, integration.id, "secret")
-        val wrongKey = openStore(file, StoreSettings(masterKey = uniffi.fa_ffi.generateMasterKey()), null)
+        val wrongKey = openStore(file, StoreSettings(masterKey = uniffi.fa_ffi.SecretText(uniffi.fa_ffi.generateMasterKey())), null)
         val e = assertThrows(FaException.Auth::class.java) {
             runBlocking { wrongKey.loadCredential(ann.scope, integration.id) }
         }
         assertFalse(e.reason.contains("secret"), e.reason)
+    }
+
+    @Test
+    fun `secrets given to fa never show in printed settings`() {
+        val key = uniffi.fa_ffi.generateMasterKey()
+        val settings = StoreSettings(masterKey = uniffi.fa_ffi.SecretText(key))
+        val app = uniffi.fa_ffi.AmazonAppSettings("amzn1.application-oa2-client.x", uniffi.fa_ffi.SecretText("client-secret-123"), null, null)
+        val queue = uniffi.fa_ffi.SqsQueueSettings("https://sqs.eu-west-1.amazonaws.com/1/q", "eu-west-1", "AKIA", uniffi.fa_ffi.SecretText("aws-secret-456"))
+        for ((printed, secret) in listOf(settings.toString() to key, app.toString() to "client-secret-123", queue.toString() to "aws-secret-456")) {
+            assertFalse(printed.contains(secret), printed)
+        }
     }
 }

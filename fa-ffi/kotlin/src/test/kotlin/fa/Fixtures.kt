@@ -8,6 +8,7 @@ import uniffi.fa_core.MemberScope
 import uniffi.fa_core.NewMember
 import uniffi.fa_core.Role
 import uniffi.fa_ffi.ManualClock
+import uniffi.fa_ffi.SecretText
 import uniffi.fa_ffi.Store
 import uniffi.fa_ffi.StoreSettings
 import uniffi.fa_ffi.generateMasterKey
@@ -29,7 +30,7 @@ fun storeUrls(): List<String> {
  *  own, so tests do not see each other's rows. */
 suspend fun openTestStore(url: String = "sqlite::memory:", clock: ManualClock = ManualClock(START)): Store {
     val schema = if (url.startsWith("postgres")) "kt_" + UUID.randomUUID().toString().replace("-", "").take(16) else null
-    return openStore(url, StoreSettings(schema = schema, masterKey = generateMasterKey()), clock)
+    return openStore(url, StoreSettings(schema = schema, masterKey = SecretText(generateMasterKey())), clock)
 }
 
 /** A household with an owner in Europe/Berlin. */
