@@ -302,6 +302,19 @@ impl CalendarConnection {
         })
     }
 
+    /// The events of its busy calendars overlapping `[from, to)`, repeating ones expanded.
+    pub async fn events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CalendarEntry>> {
+        let mut out = Vec::new();
+        for calendar in self.busy_calendars().await? {
+            out.extend(self.calendar.events(&calendar, from, to).await?);
+        }
+        Ok(out)
+    }
+
     /// The calendars whose events count as busy time.
     pub async fn busy_calendars(&self) -> Result<Vec<String>> {
         if !self.settings.busy_calendars.is_empty() {
@@ -474,9 +487,7 @@ impl CalendarAccounts {
         let (open, _) = self.open_active(scope).await?;
         let mut out = Vec::new();
         for connection in open {
-            for calendar in connection.busy_calendars().await? {
-                out.extend(connection.calendar.events(&calendar, from, to).await?);
-            }
+            out.extend(connection.events(from, to).await?);
         }
         out.sort_by_key(|e| e.start);
         Ok(out)

@@ -23,7 +23,6 @@ pub use read::{CalendarEventsTool, FindFreeTimeTool};
 pub use write::{CancelEventTool, CreateEventTool, MoveEventTool};
 
 use crate::accounts::{CalendarAccounts, CalendarConnection};
-use crate::slots::Interval;
 
 /// Every calendar tool, over `accounts`.
 pub fn tools(accounts: Arc<CalendarAccounts>) -> Vec<DynTool> {
@@ -160,24 +159,6 @@ async fn connections(
         return Err(ToolError::failed(text));
     }
     Ok((open, failed))
-}
-
-/// The events of every busy calendar of `connection` in `range`.
-async fn events_of(
-    connection: &CalendarConnection,
-    range: Interval,
-) -> Result<Vec<CalendarEntry>, ToolError> {
-    let calendars = connection.busy_calendars().await?;
-    let mut out = Vec::new();
-    for calendar in calendars {
-        let events = connection
-            .calendar()
-            .events(&calendar, range.start, range.end)
-            .await
-            .map_err(|e| ToolError::failed(e.message))?;
-        out.extend(events);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use fa_core::assistant::{Tool, ToolContext, ToolError};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{connections, day_start, describe_entry, events_of, parse_day, span};
+use super::{connections, day_start, describe_entry, parse_day, span};
 use crate::accounts::CalendarAccounts;
 use crate::slots::{Attendee, Interval, SlotQuery, WorkingHours, find_slots};
 
@@ -70,7 +70,7 @@ impl Tool for CalendarEventsTool {
         let mut events = Vec::new();
         let mut unread = failed;
         for connection in &open {
-            match events_of(connection, range).await {
+            match connection.events(range.start, range.end).await {
                 Ok(found) => events.extend(found),
                 Err(e) => unread.push(format!("{} ({e})", connection.integration().label)),
             }

@@ -14,9 +14,7 @@ use fa_core::connector::ConnectorErrorKind;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{
-    SEARCH_DAYS, connections, day_start, describe_entry, events_of, parse_day, parse_start, span,
-};
+use super::{SEARCH_DAYS, connections, day_start, describe_entry, parse_day, parse_start, span};
 use crate::accounts::{CalendarAccounts, CalendarConnection};
 use crate::slots::Interval;
 
@@ -132,6 +130,19 @@ async fn changed(accounts: &CalendarAccounts, ctx: &ToolContext, connection: &Ca
     }
 }
 
+/// The connection and the event a pinned change of an existing event is for.
+async fn target(
+    accounts: &CalendarAccounts,
+    ctx: &ToolContext,
+    p: &Pinned,
+) -> Result<(CalendarConnection, String), ToolError> {
+    let event = p
+        .event
+        .clone()
+        .ok_or_else(|| ToolError::invalid("pinned: no event named"))?;
+    Ok((open(accounts, ctx, p.integration).await?, event))
+}
+
 async fn open(
     accounts: &CalendarAccounts,
     ctx: &ToolContext,
@@ -154,7 +165,7 @@ async fn clashes(
     let range = Interval::new(start, end);
     let mut out = Vec::new();
     for connection in &open {
-        if let Ok(events) = events_of(connection, range).await {
+        if let Ok(events) = connection.events(range.start, range.end).await {
             out.extend(
                 events
                     .iter()
@@ -362,7 +373,7 @@ async fn find_event(
     let (open, _) = connections(accounts, ctx).await?;
     let mut found = Vec::new();
     for connection in open {
-        let events = events_of(&connection, range).await?;
+        let events = connection.events(range.start, range.end).await?;
         for entry in events {
             if entry.summary.to_lowercase().contains(&words) {
                 found.push((connection.clone(), entry));
@@ -497,11 +508,7 @@ planned_tool!(MoveEventTool {
         arguments: serde_json::Value,
     ) -> Result<String, ToolError> {
         let (p, _) = self.plan(ctx, &arguments).await?;
-        let event = p
-            .event
-            .clone()
-            .ok_or_else(|| ToolError::invalid("no event to move"))?;
-        let connection = open(&self.0, ctx, p.integration).await?;
+        let (connection, event) = target(&self.0, ctx, &p).await?;
         let draft = p.draft(ctx);
         let moved = connection
             .calendar()
@@ -564,11 +571,7 @@ planned_tool!(CancelEventTool {
         arguments: serde_json::Value,
     ) -> Result<String, ToolError> {
         let (p, _) = self.plan(ctx, &arguments).await?;
-        let event = p
-            .event
-            .clone()
-            .ok_or_else(|| ToolError::invalid("no event to cancel"))?;
-        let connection = open(&self.0, ctx, p.integration).await?;
+        let (connection, event) = target(&self.0, ctx, &p).await?;
         connection
             .calendar()
             .delete(&p.calendar, &event, p.etag.as_deref())
