@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fa_core::assistant::Toolbox;
-use fa_core::engine::{App, AppBuilder, ChatCommand, ConsoleChannel, RateLimit, new_code};
+use fa_core::engine::{
+    App, AppBuilder, ChatCommand, ConsoleChannel, InboundJournal, RateLimit, new_code,
+};
 use fa_core::llm::DynModel;
 use fa_core::scheduler::JobRegistry;
 use fa_core::vault::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
@@ -423,7 +425,12 @@ impl Bot {
         let throttle = telegram.throttle.then(crate::sender::Throttle::default);
         let sender =
             Arc::new(TelegramSender::new(api.clone(), self.clock.clone()).with_throttle(throttle));
-        let channel = TelegramChannel::new(sender);
+        let journal = InboundJournal::new(
+            self.store.clone(),
+            self.household.id,
+            crate::channel::CHANNEL_NAME,
+        );
+        let channel = TelegramChannel::journaled(sender, journal);
         let mut app = self.app()?.channel(channel.clone());
         let identity = self.owner_identity(&telegram).await?;
         if identity.is_none() {
@@ -463,6 +470,24 @@ impl Bot {
         if let Some(routes) = self.routes.clone() {
             router = router.merge(routes);
         }
+        // What a stopped process left unanswered: on SQLite (one process per file) all of it;
+        // on a shared PostgreSQL, what no running instance has touched for a while.
+        let single_process = matches!(self.store.status().await, Ok(s) if s.backend == "sqlite");
+        let cutoff = self.clock.now()
+            - if single_process {
+                chrono::Duration::zero()
+            } else {
+                chrono::Duration::from_std(crate::channel::INBOX_STALE).unwrap_or_default()
+            };
+        let inbox = {
+            let (channel, stop) = (channel.clone(), stop_rx.clone());
+            tokio::spawn(async move {
+                if let Err(error) = channel.replay(cutoff).await {
+                    tracing::error!(%error, "could not read the inbox for updates left unanswered");
+                }
+                channel.keep_inbox(stopped(stop)).await;
+            })
+        };
         let mut poller = None;
         match &telegram.webhook {
             Some(webhook) => {
@@ -522,6 +547,7 @@ impl Bot {
             let _ = stop_tx.send(true);
         };
         app.run(shutdown).await;
+        let _ = inbox.await;
         if let Some(poller) = poller {
             let _ = poller.await;
         }

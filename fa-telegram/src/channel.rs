@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fa_core::engine::{
-    Channel, Inbound, InboundContent, Outbound, ReminderAction, notification_job,
+    Channel, Inbound, InboundContent, InboundJournal, InboundReceipt, Outbound, ReminderAction,
+    notification_job,
 };
 use fa_core::scheduler::{DeliveryError, Sent};
 use fa_core::transcription::Audio;
@@ -30,11 +31,25 @@ pub const ALLOWED_UPDATES: [&str; 4] = [
     "my_chat_member",
 ];
 
+/// The channel's name: the `channel` of Telegram identities and of its inbox.
+pub const CHANNEL_NAME: &str = "telegram";
+
 /// How many received updates wait for the engine before polling (or the webhook) waits too.
 const QUEUE: usize = 1024;
 
 /// The largest voice message downloaded, in bytes (the Bot API serves files up to 20 MB).
 const MAX_VOICE_BYTES: u32 = 20 * 1024 * 1024;
+
+/// How long a journaled update may sit untouched before [`TelegramChannel::keep_inbox`] takes
+/// it for one that a stopped process left behind. Longer than any turn, so that on a shared
+/// database another instance's turn under way is left alone.
+pub const INBOX_STALE: Duration = Duration::from_secs(120);
+
+/// How long answered updates keep their key (Telegram redelivers unconfirmed updates for 24 h).
+const INBOX_KEEP: Duration = Duration::from_secs(2 * 24 * 3600);
+
+/// How often [`TelegramChannel::keep_inbox`] looks for abandoned updates.
+const INBOX_PERIOD: Duration = Duration::from_secs(30);
 
 /// Snooze choices offered on reminders, in minutes.
 const SNOOZES: [u32; 2] = [10, 60];
@@ -68,6 +83,7 @@ pub struct TelegramChannel {
     /// For a message split over several, the ids of the continuation messages.
     continued: Mutex<HashMap<(i64, i64), Vec<i64>>>,
     counters: Counters,
+    journal: Option<InboundJournal>,
 }
 
 impl std::fmt::Debug for TelegramChannel {
@@ -97,7 +113,22 @@ fn chat_number(chat_id: &str) -> Result<i64, DeliveryError> {
 impl TelegramChannel {
     /// A channel sending through `sender`. A member who blocks the bot (a 403) is reported to
     /// the engine as unreachable.
+    ///
+    /// Updates are not journaled: one received and not yet answered when the process stops is
+    /// lost. Bots use [`journaled`](Self::journaled).
     pub fn new(sender: Arc<TelegramSender>) -> Arc<Self> {
+        Self::build(sender, None)
+    }
+
+    /// A channel that journals every update in `journal` (the household's inbox for channel
+    /// `telegram`) before acknowledging it to Telegram — the next `getUpdates` offset, or the
+    /// webhook's `200` — so a stop at any moment loses no message, a redelivered update is
+    /// answered once, and [`replay`](Self::replay) answers what a stopped process left.
+    pub fn journaled(sender: Arc<TelegramSender>, journal: InboundJournal) -> Arc<Self> {
+        Self::build(sender, Some(journal))
+    }
+
+    fn build(sender: Arc<TelegramSender>, journal: Option<InboundJournal>) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let channel = Arc::new(Self {
             sender,
@@ -105,6 +136,7 @@ impl TelegramChannel {
             rx: tokio::sync::Mutex::new(rx),
             continued: Mutex::default(),
             counters: Counters::default(),
+            journal,
         });
         channel.sender.report_blocked_to(Box::new(move |chat: i64| {
             let blocked = Inbound::new(
@@ -156,29 +188,29 @@ impl TelegramChannel {
                 () = &mut shutdown => return,
                 batch = self.api().get_updates(offset, timeout, &ALLOWED_UPDATES) => batch,
             };
-            match batch {
+            let wait = match batch {
                 Ok(updates) => {
                     failures = 0;
+                    // The offset moves past an update only once it is journaled: the next call
+                    // confirms it to Telegram, which then forgets it.
+                    let mut unjournaled = None;
                     for update in updates {
-                        #[derive(serde::Deserialize)]
-                        struct Id {
-                            update_id: i64,
+                        let Some(update_id) = self.update_id(update.get()) else {
+                            continue;
+                        };
+                        if let Err(error) = self.receive(update_id, update.get()).await {
+                            unjournaled = Some(error);
+                            break;
                         }
-                        match serde_json::from_str::<Id>(update.get()) {
-                            Ok(Id { update_id }) => offset = offset.max(update_id + 1),
-                            Err(_) => {
-                                self.counters.received.fetch_add(1, Ordering::Relaxed);
-                                self.counters.malformed.fetch_add(1, Ordering::Relaxed);
-                                tracing::warn!("skipped an update without an update_id");
-                                continue;
-                            }
-                        }
-                        self.ingest_json(update.get()).await;
+                        offset = offset.max(update_id + 1);
                     }
+                    let Some(error) = unjournaled else { continue };
+                    tracing::error!(%error, "could not journal an update; Telegram keeps it until it can be");
+                    Duration::from_secs(1)
                 }
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    let wait = if matches!(error.kind, ApiErrorKind::Unauthorized(_)) {
+                    if matches!(error.kind, ApiErrorKind::Unauthorized(_)) {
                         tracing::error!(%error, "Telegram rejects the bot token; fix FA_TELEGRAM_TOKEN");
                         Duration::from_secs(60)
                     } else {
@@ -186,12 +218,103 @@ impl TelegramChannel {
                         Duration::from_millis(500)
                             .saturating_mul(1 << failures.min(6))
                             .min(Duration::from_secs(30))
-                    };
-                    tokio::select! {
-                        () = &mut shutdown => return,
-                        () = tokio::time::sleep(wait) => {}
                     }
                 }
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// The `update_id` of an update's JSON; an update without one is counted as malformed.
+    fn update_id(&self, raw: &str) -> Option<i64> {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            update_id: i64,
+        }
+        match serde_json::from_str::<Id>(raw) {
+            Ok(Id { update_id }) => Some(update_id),
+            Err(_) => {
+                self.counters.received.fetch_add(1, Ordering::Relaxed);
+                self.counters.malformed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("skipped an update without an update_id");
+                None
+            }
+        }
+    }
+
+    /// Journals an update (on a journaled channel) and passes it on; a redelivered one is
+    /// dropped. `Err`: it could not be journaled — do not acknowledge it to Telegram.
+    async fn receive(&self, update_id: i64, raw: &str) -> fa_core::Result<()> {
+        let receipt = match &self.journal {
+            None => None,
+            Some(journal) => match journal.journal(&format!("update:{update_id}"), raw).await? {
+                Some(receipt) => Some(receipt),
+                None => {
+                    tracing::debug!(update_id, "dropped a redelivered update");
+                    return Ok(());
+                }
+            },
+        };
+        self.ingest_delivery(raw, receipt).await;
+        Ok(())
+    }
+
+    /// Takes one update's JSON from the webhook: journals it (on a journaled channel) and
+    /// passes it to the engine. `Err` means it could not be journaled: answer the webhook
+    /// with an error, so that Telegram delivers it again.
+    pub async fn receive_json(&self, raw: &str) -> fa_core::Result<()> {
+        match self.update_id(raw) {
+            Some(update_id) => self.receive(update_id, raw).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Passes on the journaled updates that are unanswered and untouched since
+    /// `untouched_since` — left by a process that stopped — oldest first; returns how many.
+    /// One whose turn had begun is reported to its sender as interrupted, not answered twice.
+    /// Nothing happens on a channel without a journal.
+    pub async fn replay(
+        &self,
+        untouched_since: chrono::DateTime<chrono::Utc>,
+    ) -> fa_core::Result<usize> {
+        let Some(journal) = &self.journal else {
+            return Ok(0);
+        };
+        let left = journal.unfinished(untouched_since).await?;
+        let count = left.len();
+        for (receipt, raw) in left {
+            self.ingest_delivery(&raw, Some(receipt)).await;
+        }
+        if count > 0 {
+            tracing::info!(count, "replayed updates left unanswered");
+        }
+        Ok(count)
+    }
+
+    /// Until `shutdown`: every 30 s, replays journaled updates untouched for [`INBOX_STALE`]
+    /// (left by an instance that stopped, or kept while the store was unreachable) and forgets
+    /// answered ones older than two days.
+    pub async fn keep_inbox(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(INBOX_PERIOD) => {}
+            }
+            let now = self.sender.clock().now();
+            let stale = chrono::Duration::from_std(INBOX_STALE).unwrap_or_default();
+            if let Err(error) = self.replay(now - stale).await {
+                tracing::warn!(%error, "could not read the inbox for updates left unanswered");
+            }
+            let keep = chrono::Duration::from_std(INBOX_KEEP).unwrap_or_default();
+            if let Err(error) = journal.prune(now - keep).await {
+                tracing::warn!(%error, "could not prune the inbox");
             }
         }
     }
@@ -205,12 +328,26 @@ impl TelegramChannel {
     /// [`ingest`](Self::ingest) from the update's JSON text (as polling and the webhook get
     /// it; teloxide's types read text, not `serde_json::Value`).
     pub async fn ingest_json(&self, raw: &str) {
+        self.ingest_delivery(raw, None).await;
+    }
+
+    /// Reads an update and queues what it says for the engine, with its journal receipt. One
+    /// that cannot be read, or that fa does not act on, is finished at once.
+    async fn ingest_delivery(&self, raw: &str, receipt: Option<InboundReceipt>) {
+        let finish = |receipt: Option<InboundReceipt>| async move {
+            if let Some(receipt) = receipt
+                && let Err(error) = receipt.finish().await
+            {
+                tracing::warn!(%error, "could not mark an update handled");
+            }
+        };
         self.counters.received.fetch_add(1, Ordering::Relaxed);
         let update: Update = match serde_json::from_str(raw) {
             Ok(update) => update,
             Err(error) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%error, "skipped an update that could not be read");
+                finish(receipt).await;
                 return;
             }
         };
@@ -223,18 +360,21 @@ impl TelegramChannel {
             UpdateKind::Error(_) => {
                 self.counters.malformed.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(?update_id, "skipped an update that could not be read");
+                finish(receipt).await;
                 return;
             }
             _ => None,
         };
         match inbound {
-            Some(inbound) => {
+            Some(mut inbound) => {
+                inbound.receipt = receipt;
                 // The engine is behind: wait (polling and the webhook slow down with it).
                 let _ = self.tx.send(inbound).await;
             }
             None => {
                 self.counters.ignored.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(?update_id, "ignored an update fa does not act on");
+                finish(receipt).await;
             }
         }
     }
@@ -474,7 +614,7 @@ fn button(text: impl Into<String>, data: String) -> Value {
 #[async_trait]
 impl Channel for TelegramChannel {
     fn name(&self) -> &str {
-        "telegram"
+        CHANNEL_NAME
     }
 
     async fn next(&self) -> Option<Inbound> {

@@ -15,7 +15,7 @@ mod sender;
 mod server;
 
 pub use api::{ApiError, ApiErrorKind, BotApi};
-pub use channel::{ALLOWED_UPDATES, TelegramChannel, UpdateStats};
+pub use channel::{ALLOWED_UPDATES, CHANNEL_NAME, INBOX_STALE, TelegramChannel, UpdateStats};
 pub use login::{LoginError, TelegramLogin, verify_login, verify_login_query};
 pub use sender::{RetryPolicy, SenderStats, TelegramSender, Throttle};
 pub use server::{Health, SECRET_HEADER, health_router, webhook_router};

@@ -173,6 +173,11 @@ impl TelegramSender {
         }
     }
 
+    /// The clock the sender waits on.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The Bot API client.
     pub fn api(&self) -> &BotApi {
         &self.api

@@ -47,7 +47,13 @@ async fn webhook(
         return StatusCode::UNAUTHORIZED;
     }
     match std::str::from_utf8(&body) {
-        Ok(update) => channel.ingest_json(update).await,
+        Ok(update) => {
+            if let Err(error) = channel.receive_json(update).await {
+                // Not acknowledged: Telegram delivers it again.
+                tracing::error!(%error, "could not journal a webhook update; asking Telegram to retry");
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+        }
         Err(_) => {
             tracing::warn!(
                 bytes = body.len(),

@@ -93,3 +93,48 @@ impl Recorded {
         matches!(self, Recorded::New(_))
     }
 }
+
+/// A message a channel received and journaled in its inbox before acknowledging it to its
+/// provider, not yet answered.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InboxEntry {
+    /// The household whose channel received it.
+    pub household_id: HouseholdId,
+    /// The channel, e.g. `telegram`.
+    pub channel: String,
+    /// The provider's id for the delivery (Telegram: `update:<update_id>`): a delivery is
+    /// journaled once per `(household, channel, key)`.
+    pub key: String,
+    /// What arrived, as the channel will read it again (Telegram: the update's JSON).
+    pub payload: String,
+    /// When it was journaled.
+    pub received_at: DateTime<Utc>,
+    /// How many turns have begun for it; more than zero means one was interrupted.
+    pub attempts: u32,
+}
+
+/// What [`EventStore::begin_inbound`](crate::EventStore::begin_inbound) found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InboxBegin {
+    /// The first turn for this delivery: answer it.
+    Fresh,
+    /// A turn began before and never finished (the process stopped in the middle): it may have
+    /// done part of its work, so the member should be told rather than answered twice.
+    Interrupted {
+        /// Turns begun before this one.
+        attempts: u32,
+    },
+    /// Already answered: a redelivery, to drop.
+    Done,
+    /// Not in the inbox (never journaled, or pruned).
+    Missing,
+}
+
+/// Checks an inbox key and payload as the store does.
+pub(crate) fn validate_inbox(channel: &str, key: &str, payload: &str) -> Result<()> {
+    super::validate_name("channel", channel, 64)?;
+    super::validate_name("inbox key", key, 512)?;
+    super::validate_text("inbox payload", payload, 1024 * 1024)
+}

@@ -57,7 +57,8 @@ pub use assistant::{
 };
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use conversation::{Conversation, Message, MessageRole, NewMessage};
-pub use event::{InboundEvent, NewInboundEvent, Recorded};
+pub(crate) use event::validate_inbox;
+pub use event::{InboundEvent, InboxBegin, InboxEntry, NewInboundEvent, Recorded};
 pub use habit::{CheckIn, CheckInAnswer, Habit, HabitLog, Mood, NewHabit};
 pub use household::{
     ChannelIdentity, Household, Invite, Member, MemberScope, NewMember, Role, UnreachableIdentity,

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::InboundReceipt;
 use crate::scheduler::{DeliveryError, Sent};
 use crate::transcription::Audio;
 use crate::{Notification, NotificationId, PendingAction, PendingActionId};
@@ -65,6 +66,10 @@ pub struct Inbound {
     /// How the sender calls themselves on the channel (used as the display name when they
     /// join with an invite code).
     pub sender_name: Option<String>,
+    /// Where the channel journaled it before acknowledging it (see
+    /// [`InboundJournal`](crate::engine::InboundJournal)): the engine begins and finishes the
+    /// turn on it, so a redelivery is dropped and an interrupted turn is reported.
+    pub receipt: Option<InboundReceipt>,
 }
 
 impl Inbound {
@@ -79,6 +84,7 @@ impl Inbound {
             sender: sender.into(),
             content: InboundContent::Text(text.into()),
             sender_name: None,
+            receipt: None,
         }
     }
 
@@ -94,6 +100,7 @@ impl Inbound {
             sender: sender.into(),
             content: InboundContent::Answer { action, confirm },
             sender_name: None,
+            receipt: None,
         }
     }
 
@@ -104,6 +111,7 @@ impl Inbound {
             sender: sender.into(),
             content: InboundContent::Voice(audio),
             sender_name: None,
+            receipt: None,
         }
     }
 
@@ -118,12 +126,19 @@ impl Inbound {
             sender: sender.into(),
             content,
             sender_name: None,
+            receipt: None,
         }
     }
 
     /// Sets the sender's display name on the channel.
     pub fn with_sender_name(mut self, name: impl Into<String>) -> Self {
         self.sender_name = Some(name.into());
+        self
+    }
+
+    /// Attaches the receipt of the journaled delivery it came in.
+    pub fn with_receipt(mut self, receipt: InboundReceipt) -> Self {
+        self.receipt = Some(receipt);
         self
     }
 }

@@ -35,6 +35,8 @@ pub struct MetricsSnapshot {
     pub joined: u64,
     /// Turns that failed with an error.
     pub failed_turns: u64,
+    /// Messages whose turn a stop interrupted; the member was told instead of answered twice.
+    pub interrupted_turns: u64,
     /// Model requests made.
     pub model_requests: u64,
     /// Model requests that failed.
@@ -64,7 +66,7 @@ impl MetricsSnapshot {
     /// prefixed `fa_`.
     pub fn to_prometheus(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let counters: [(&str, &str, u64); 13] = [
+        let counters: [(&str, &str, u64); 14] = [
             (
                 "fa_inbound_messages_total",
                 "Messages received from channels.",
@@ -105,6 +107,11 @@ impl MetricsSnapshot {
                 "fa_failed_turns_total",
                 "Turns that failed.",
                 self.failed_turns,
+            ),
+            (
+                "fa_interrupted_turns_total",
+                "Turns a stop interrupted (the member was told).",
+                self.interrupted_turns,
             ),
             (
                 "fa_model_requests_total",
@@ -225,6 +232,7 @@ pub(crate) struct Metrics {
     pub(crate) unknown_senders: AtomicU64,
     pub(crate) joined: AtomicU64,
     pub(crate) failed_turns: AtomicU64,
+    pub(crate) interrupted_turns: AtomicU64,
     pub(crate) model_requests: AtomicU64,
     pub(crate) model_errors: AtomicU64,
     pub(crate) notifications_sent: AtomicU64,
@@ -266,6 +274,7 @@ impl Metrics {
             unknown_senders: load(&self.unknown_senders),
             joined: load(&self.joined),
             failed_turns: load(&self.failed_turns),
+            interrupted_turns: load(&self.interrupted_turns),
             model_requests: load(&self.model_requests),
             model_errors: load(&self.model_errors),
             notifications_sent: load(&self.notifications_sent),

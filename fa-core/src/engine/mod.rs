@@ -24,6 +24,7 @@ mod account;
 mod channel;
 mod command;
 mod console;
+mod inbox;
 mod limiter;
 mod metrics;
 mod notifier;
@@ -39,6 +40,7 @@ pub use access::new_code;
 pub use channel::{Channel, Inbound, InboundContent, Outbound, ReminderAction};
 pub use command::ChatCommand;
 pub use console::ConsoleChannel;
+pub use inbox::{InboundJournal, InboundReceipt};
 pub use limiter::RateLimit;
 pub use metrics::MetricsSnapshot;
 pub use notifier::{ChannelNotifier, notification_job};
@@ -50,8 +52,8 @@ use crate::llm::DynModel;
 use crate::scheduler::{JobRegistry, RunnerOptions, Scheduler, StoreScheduler};
 use crate::transcription::Transcriber;
 use crate::{
-    ChannelIdentity, Clock, DynStore, Member, MemberScope, NewMember, Result, Role, Secret,
-    SystemClock,
+    ChannelIdentity, Clock, DynStore, InboxBegin, Member, MemberScope, NewMember, Result, Role,
+    Secret, SystemClock,
 };
 use access::Gate;
 use limiter::MemberLimiter;
@@ -357,7 +359,48 @@ impl App {
     pub async fn handle(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
         let correlation = uuid::Uuid::now_v7();
         let span = tracing::info_span!("turn", %correlation, channel = channel.name(), member = tracing::field::Empty);
-        self.handle_in_span(channel, inbound).instrument(span).await;
+        self.handle_journaled(channel, inbound)
+            .instrument(span)
+            .await;
+    }
+
+    /// A journaled message is begun before its turn and finished after its reply: a redelivery
+    /// is dropped, a turn that a stopped process left half done is reported to the member
+    /// instead of run twice, and a message that cannot be begun (the store is unreachable)
+    /// stays in the inbox to be answered later.
+    async fn handle_journaled(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
+        let Some(receipt) = inbound.receipt.clone() else {
+            return self.handle_in_span(channel, inbound).await;
+        };
+        match receipt.begin().await {
+            Ok(InboxBegin::Fresh | InboxBegin::Missing) => {
+                self.handle_in_span(channel, inbound).await;
+            }
+            Ok(InboxBegin::Done) => {
+                tracing::info!(key = receipt.key(), "dropped a redelivered message");
+                return;
+            }
+            Ok(InboxBegin::Interrupted { attempts }) => {
+                Metrics::bump(&self.inner.metrics.interrupted_turns, 1);
+                tracing::warn!(
+                    key = receipt.key(),
+                    attempts,
+                    "a turn was interrupted by a stop"
+                );
+                let text = interrupted_notice(&inbound.content);
+                send(channel, &inbound.chat_id, Outbound::Text(text)).await;
+            }
+            Err(error) => {
+                Metrics::bump(&self.inner.metrics.failed_turns, 1);
+                tracing::error!(%error, key = receipt.key(), "could not begin a journaled message");
+                let text = "I cannot reach my storage right now. Your message is kept, and I will answer it once the storage is back.";
+                send(channel, &inbound.chat_id, Outbound::Text(text.to_owned())).await;
+                return;
+            }
+        }
+        if let Err(error) = receipt.finish().await {
+            tracing::warn!(%error, key = receipt.key(), "could not mark a message answered");
+        }
     }
 
     async fn handle_in_span(&self, channel: &Arc<dyn Channel>, inbound: Inbound) {
@@ -797,6 +840,26 @@ impl App {
         }
         Ok(reply)
     }
+}
+
+/// What a member is told about a message whose turn a stop interrupted: it may have been done
+/// in part, so they are asked to check rather than answered twice.
+fn interrupted_notice(content: &InboundContent) -> String {
+    const QUOTE: usize = 60;
+    let what = match content {
+        InboundContent::Text(text) => {
+            let mut quote: String = text.chars().take(QUOTE).collect();
+            if text.chars().count() > QUOTE {
+                quote.push('…');
+            }
+            format!("your message “{quote}”")
+        }
+        InboundContent::Voice(_) => "your voice message".to_owned(),
+        _ => "your button tap".to_owned(),
+    };
+    format!(
+        "I was restarted while handling {what} and may not have finished it. Please check (e.g. /reminders) before sending it again."
+    )
 }
 
 fn outbound(reply: &Reply) -> Outbound {

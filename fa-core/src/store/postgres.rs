@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "routing: route rules, failed inbound events, digest lines",
         sql: include_str!("../../migrations/postgres/0005_routing.sql"),
     },
+    Migration {
+        version: 6,
+        description: "inbox: channel deliveries journaled before they are acknowledged",
+        sql: include_str!("../../migrations/postgres/0006_inbox.sql"),
+    },
 ];
 
 /// Taken for the length of a migration so that instances starting together migrate once.

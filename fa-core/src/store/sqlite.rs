@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "routing: route rules, failed inbound events, digest lines",
         sql: include_str!("../../migrations/sqlite/0005_routing.sql"),
     },
+    Migration {
+        version: 6,
+        description: "inbox: channel deliveries journaled before they are acknowledged",
+        sql: include_str!("../../migrations/sqlite/0006_inbox.sql"),
+    },
 ];
 
 /// Where a SQLite store keeps its data.

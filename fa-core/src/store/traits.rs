@@ -331,6 +331,51 @@ pub trait EventStore: Send + Sync {
         household: HouseholdId,
         events: Vec<NewInboundEvent>,
     ) -> Result<Vec<Recorded>>;
+
+    /// Journals what `channel` received under the provider's `key` for it, before the channel
+    /// acknowledges it to the provider; returns `false`, storing nothing, when the key is already
+    /// there (a redelivery).
+    async fn journal_inbound(
+        &self,
+        household: HouseholdId,
+        channel: &str,
+        key: &str,
+        payload: &str,
+    ) -> Result<bool>;
+
+    /// Begins a turn for a journaled delivery: counts the attempt and says whether it is the
+    /// first, an interrupted one, or already answered.
+    async fn begin_inbound(
+        &self,
+        household: HouseholdId,
+        channel: &str,
+        key: &str,
+    ) -> Result<InboxBegin>;
+
+    /// Marks a delivery answered and empties its payload; returns whether it was open.
+    async fn finish_inbound(
+        &self,
+        household: HouseholdId,
+        channel: &str,
+        key: &str,
+    ) -> Result<bool>;
+
+    /// Deliveries of `channel` not answered and not touched (journaled or begun) since
+    /// `untouched_since`, oldest first.
+    async fn unfinished_inbound(
+        &self,
+        household: HouseholdId,
+        channel: &str,
+        untouched_since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<InboxEntry>>;
+
+    /// Forgets answered deliveries finished before `done_before`; returns how many.
+    async fn prune_inbound(
+        &self,
+        household: HouseholdId,
+        done_before: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// Routing inbound events to members: rules, unreadable events, and digests.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod calendar;
+mod inbox;
 mod support;
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use fa_core::engine::App;
+use fa_core::engine::{App, InboundJournal};
 use fa_core::llm::{ScriptedModel, ScriptedReply};
 use fa_core::scheduler::RunnerOptions;
 use fa_core::*;
@@ -222,7 +222,8 @@ impl Tg {
         // Telegram's limits are tested on their own; here they would hold every second message
         // until the manual clock moves.
         let sender = TelegramSender::new(api, clock.clone()).with_throttle(None);
-        let channel = TelegramChannel::new(Arc::new(sender));
+        let journal = InboundJournal::new(store.clone(), home.id, "telegram");
+        let channel = TelegramChannel::journaled(Arc::new(sender), journal);
         Self {
             server,
             store,
@@ -252,6 +253,14 @@ impl Tg {
         let running = app.clone();
         tokio::spawn(async move { running.run(std::future::pending()).await });
         app
+    }
+
+    /// Another journaled channel on the same mock and store: a second process of the bot.
+    pub fn another_process(&self) -> Arc<TelegramChannel> {
+        let api = BotApi::new(&self.server.uri(), &Secret::new(TOKEN)).unwrap();
+        let sender = TelegramSender::new(api, self.clock.clone()).with_throttle(None);
+        let journal = InboundJournal::new(self.store.clone(), self.home.id, "telegram");
+        TelegramChannel::journaled(Arc::new(sender), journal)
     }
 
     /// Starts long polling against the mock.

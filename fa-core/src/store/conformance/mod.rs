@@ -7,6 +7,7 @@
 
 mod access;
 mod assistant;
+mod inbox;
 mod isolation;
 mod people;
 mod personal;
@@ -19,6 +20,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 pub use access::*;
 pub use assistant::*;
+pub use inbox::*;
 pub use isolation::*;
 pub use people::*;
 pub use personal::*;
@@ -125,6 +127,8 @@ macro_rules! store_conformance_tests {
             recent_events_are_newest_first_by_kind,
             integration_settings_are_replaced_in_scope,
             events_are_recorded_and_routed_together,
+            inbox_journals_once_and_counts_attempts,
+            another_household_sees_no_inbox,
         );
     };
     (@each $($name:ident),* $(,)?) => {

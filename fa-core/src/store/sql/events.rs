@@ -1,5 +1,7 @@
 macro_rules! impl_event_store {
     ($store:ty) => {
+        $crate::store::sql::impl_inbox!($store);
+
         impl $store {
             /// Inserts a batch of validated events inside `tx` (each once per key) and returns,
             /// in order, whether each was new or the stored row it duplicates.
@@ -224,6 +226,52 @@ macro_rules! impl_event_store {
                 .await
                 .map_err(|e| self.err(e))?;
                 Ok(updated.rows_affected() > 0)
+            }
+
+            async fn journal_inbound(
+                &self,
+                household: $crate::HouseholdId,
+                channel: &str,
+                key: &str,
+                payload: &str,
+            ) -> $crate::Result<bool> {
+                self.inbox_journal(household, channel, key, payload).await
+            }
+
+            async fn begin_inbound(
+                &self,
+                household: $crate::HouseholdId,
+                channel: &str,
+                key: &str,
+            ) -> $crate::Result<$crate::InboxBegin> {
+                self.inbox_begin(household, channel, key).await
+            }
+
+            async fn finish_inbound(
+                &self,
+                household: $crate::HouseholdId,
+                channel: &str,
+                key: &str,
+            ) -> $crate::Result<bool> {
+                self.inbox_finish(household, channel, key).await
+            }
+
+            async fn unfinished_inbound(
+                &self,
+                household: $crate::HouseholdId,
+                channel: &str,
+                untouched_since: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::InboxEntry>> {
+                self.inbox_unfinished(household, channel, untouched_since, limit).await
+            }
+
+            async fn prune_inbound(
+                &self,
+                household: $crate::HouseholdId,
+                done_before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::Result<u64> {
+                self.inbox_prune(household, done_before).await
             }
         }
     };

@@ -17,7 +17,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this build creates and understands.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Created before anything else; identical on both backends.
 pub(crate) const TRACKING_TABLE: &str = "CREATE TABLE IF NOT EXISTS fa_schema_migrations (\

@@ -15,6 +15,7 @@ mod conversations;
 mod events;
 mod habits;
 mod households;
+mod inbox;
 mod integrations;
 mod invites;
 mod job_rows;
@@ -135,8 +136,8 @@ pub(crate) use impl_sql_store;
 pub(crate) use {
     assistant::impl_assistant_store, audit::impl_audit_store,
     conversations::impl_conversation_store, events::impl_event_store, habits::impl_habit_store,
-    households::impl_household_store, integrations::impl_integration_store, invites::impl_invites,
-    jobs::impl_job_store, jobs::impl_job_store_member_side, memory::impl_memory_store,
-    notifications::impl_notification_store, routing::impl_routing_store,
+    households::impl_household_store, inbox::impl_inbox, integrations::impl_integration_store,
+    invites::impl_invites, jobs::impl_job_store, jobs::impl_job_store_member_side,
+    memory::impl_memory_store, notifications::impl_notification_store, routing::impl_routing_store,
     runs::impl_job_store_runner_side,
 };

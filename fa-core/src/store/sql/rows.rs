@@ -304,6 +304,32 @@ impl TryFrom<EventRow> for InboundEvent {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct InboxRow {
+    household_id: Uuid,
+    channel: String,
+    delivery_key: String,
+    payload: String,
+    received_at: i64,
+    attempts: i64,
+}
+
+impl TryFrom<InboxRow> for InboxEntry {
+    type Error = Error;
+
+    fn try_from(row: InboxRow) -> Result<Self> {
+        Ok(InboxEntry {
+            household_id: row.household_id.into(),
+            channel: row.channel,
+            key: row.delivery_key,
+            payload: row.payload,
+            received_at: instant("inbox entry", row.received_at)?,
+            attempts: u32::try_from(row.attempts)
+                .map_err(|_| Error::corrupt("inbox entry", "attempts out of range"))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct NotificationRow {
     id: Uuid,
     household_id: Uuid,
